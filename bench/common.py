@@ -1,0 +1,44 @@
+"""Shared helpers for the bench scripts: machine description, the sample eval set, spans."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+CORPUS = REPO / "data" / "corpus"
+EVAL_SET = REPO / "data" / "eval" / "sample.jsonl"
+
+
+def machine() -> str:
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+            f"Python {platform.python_version()}")
+
+
+def header(title: str, command: str) -> str:
+    return (f"### {title}\n\n- command: `{command}`\n- date: {time.strftime('%Y-%m-%d')}\n"
+            f"- machine: {machine()}\n")
+
+
+def spans(hits) -> list[tuple[str, int, int]]:
+    return [(h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in hits]
+
+
+def median(values: list[float]) -> float:
+    s = sorted(values)
+    n = len(s)
+    return (s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2) if s else float("nan")

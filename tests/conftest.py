@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "data" / "corpus"
+# Where slow tests keep the converted default model between runs (gitignored).
+TEST_HOME = Path(os.environ.get("YOUJU_TEST_HOME", REPO / ".cache" / "test-home"))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+# --- network guard: nothing but localhost ---------------------------------------------------
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _allowed(address) -> bool:
+    if isinstance(address, (str, bytes)):  # unix socket
+        return True
+    host = address[0]
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or str(host).startswith("127.")
+
+
+def _guarded_connect(self, address):
+    if not _allowed(address):
+        raise ConnectionRefusedError(f"test network guard: connection to {address!r} blocked")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if not _allowed(address):
+        raise ConnectionRefusedError(f"test network guard: connection to {address!r} blocked")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A private copy of the sample corpus (tests may modify it)."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest
+
+
+@pytest.fixture
+def hashing_settings(tmp_path: Path):
+    from youju.config import Settings
+
+    return Settings(home=tmp_path / "home", model="hashing:256")
+
+
+@pytest.fixture
+def engine(hashing_settings):
+    from youju.engine import Engine
+
+    eng = Engine(hashing_settings, log=lambda m: None)
+    yield eng
+    if eng._index is not None:
+        eng._index.close()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 600):
+    """Run `python -m youju ...` in a subprocess (as a user would)."""
+    import subprocess
+
+    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "youju", *args], capture_output=True, text=True,
+                          env=full_env, input=input, timeout=timeout, cwd=REPO)
+
+
+@pytest.fixture(scope="session")
+def real_home() -> Path:
+    """A home with the real default model prepared (converted once, then reused)."""
+    from youju.embeddings import default_model
+
+    TEST_HOME.mkdir(parents=True, exist_ok=True)
+    default_model.prepare(TEST_HOME / "models", quiet=True)
+    return TEST_HOME
+
+
+def make_tiny_bert(folder: Path, seed: int = 0, prompts: dict[str, str] | None = None) -> Path:
+    """A randomly initialised 2-layer BERT with a character vocabulary, saved as a
+    sentence-transformers folder (mean pooling + normalise): the real loading path, no download."""
+    import torch
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordLevel
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    from youju.embeddings.e5_convert import _write_sentence_transformers_files
+
+    chars = sorted(set("".join(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt"))))
+    tokens = dict.fromkeys(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *chars, *"abcdefghijklmnopqrstuvwxyz:"])
+    vocab = {t: i for i, t in enumerate(tokens)}
+    tok = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.BertPreTokenizer(),
+                                                 pre_tokenizers.Split("", "isolated")])
+    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
+                                   cls_token="[CLS]", sep_token="[SEP]", model_max_length=128)
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    folder.mkdir(parents=True, exist_ok=True)
+    BertModel(config).save_pretrained(folder)
+    fast.save_pretrained(folder)
+    _write_sentence_transformers_files(folder, 32, 128)
+    if prompts is not None:
+        cfg = folder / "config_sentence_transformers.json"
+        data = json.loads(cfg.read_text())
+        data["prompts"] = prompts
+        cfg.write_text(json.dumps(data))
+    return folder

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, REPO, run_cli
+
+HEAVY = ("torch", "transformers", "sentence_transformers", "faiss", "gradio", "numpy")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["ingest", "--help"], ["ask", "--help"], ["list", "--help"]])
+def test_help_is_instant_and_imports_nothing_heavy(argv: list[str]) -> None:
+    code = ("import sys\nfrom youju.cli import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert "usage: youju" in out.stdout
+    assert out.stdout.strip().endswith("HEAVY="), out.stdout[-200:]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"YOUJU_HOME": str(tmp_path / "home"), "YOUJU_MODEL": "hashing:256"}
+
+
+def test_ingest_ask_list_round_trip(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    out = run_cli("ingest", str(CORPUS), env=env)
+    assert out.returncode == 0, out.stderr
+    assert "新增 5" in out.stdout
+    again = run_cli("ingest", str(CORPUS), "--lang", "en", env=env)
+    assert "unchanged 5" in again.stdout and "embedded 0 chunks" in again.stdout
+    out = run_cli("ask", "--json", "南京都市圈面积2.7万平方公里", "-k", "3", env=env)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["question"] == "南京都市圈面积2.7万平方公里"
+    hit = data["hits"][0]
+    assert {"rank", "doc", "start", "end", "text", "score", "heading_path"} <= set(hit)
+    text = (CORPUS / hit["doc"]).exists() and hit["text"]
+    assert text and "2.7万平方公里" in text
+    assert set(data["timings_ms"]) >= {"embed_query", "dense_search"}
+    listing = json.loads(run_cli("list", "--json", env=env).stdout)
+    assert sorted(d["doc"] for d in listing) == sorted(p.name for p in CORPUS.glob("*.txt"))
+    assert all(d["chunks"] > 0 for d in listing)
+
+
+def test_ask_reads_questions_from_stdin_one_json_per_line(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    run_cli("ingest", str(CORPUS), env=env)
+    out = run_cli("ask", "--json", "-k", "2", env=env, input="南京都市圈的面积\n\n成都至德眉资动车用时\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [d["question"] for d in lines] == ["南京都市圈的面积", "成都至德眉资动车用时"]
+    assert all(len(d["hits"]) == 2 for d in lines)
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["ingest", "/no/such/folder"], "找不到文件或文件夹"),
+    (["ask", "南京", "--index", "/tmp/youju-no-index-here"], "处没有索引"),
+    (["ask", "   "], "问题为空"),
+])
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path, args: list[str], fragment: str) -> None:
+    env = _env(tmp_path)
+    if args[0] == "ask" and "--index" not in args:
+        run_cli("ingest", str(CORPUS), env=env)
+    out = run_cli(*args, env=env)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert fragment in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_bad_environment_setting_is_a_clear_error(tmp_path: Path) -> None:
+    out = run_cli("list", env={**_env(tmp_path), "YOUJU_CHUNK_SIZE": "big"})
+    assert out.returncode == 1 and "YOUJU_CHUNK_SIZE" in out.stderr and "Traceback" not in out.stderr

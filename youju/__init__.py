@@ -1,0 +1,1 @@
+"""有据 youju: cited answers from your own documents, fully offline."""

@@ -1,0 +1,5 @@
+import sys
+
+from youju.cli import main
+
+sys.exit(main())

@@ -1,0 +1,235 @@
+"""`youju ingest | ask | list`. Only the standard library is imported at start-up, so
+`youju --help` is instant; each command imports what it needs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from youju.i18n import t
+
+EPILOG = """examples:
+  youju ingest data/corpus            index a folder (unchanged files are skipped)
+  youju ask "南京都市圈包括哪些地方?"     best passages with document, heading path, offsets
+  youju ask --json "南京都市圈的面积有多大"
+  youju list                           what is indexed
+
+Data (prepared models, the default index) lives in YOUJU_HOME
+(default: the user data folder, e.g. ~/.local/share/youju)."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("common options")
+    g.add_argument("--home", type=Path, help="data folder for models and the default index (env YOUJU_HOME)")
+    g.add_argument("--index", type=Path, metavar="DIR", help="use the index in DIR instead of <home>/index")
+    g.add_argument("--model", help="embedding model: 'default' (multilingual-e5-small), a sentence-transformers "
+                                   "folder, or a hub id (env YOUJU_MODEL)")
+    g.add_argument("--lang", choices=["zh", "en"], help="language of messages (default zh; env YOUJU_LANG)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="youju", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+        description="有据 youju: cited answers from your own documents, fully offline.")
+    parser.add_argument("--version", action="version", version=f"youju {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="index files and folders (.txt .md .html .pdf .docx)",
+                       description="Index files and folders. Unchanged files are skipped, changed files "
+                                   "replaced; each document is committed atomically, so an interrupted run "
+                                   "leaves a usable index and the next run continues.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
+    p.add_argument("--prune", action="store_true", help="also remove indexed documents whose files are gone")
+    p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every file, not only problems")
+    p.add_argument("--chunk-size", type=int, help="target chunk size in characters (default 300)")
+    _common(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="find the passages that answer a question",
+                       description="Print the best passages for a question with document, heading path and "
+                                   "character offsets. Without QUESTION, reads one question per line from stdin "
+                                   "(models load once). On a first run, indexes the sample corpus.")
+    p.add_argument("question", nargs="?", help="the question (omit to read questions from stdin)")
+    p.add_argument("-k", type=int, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON (one object per line for stdin input)")
+    _common(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("list", help="list indexed documents", description="List the documents in the index.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    _common(p)
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("youju")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _settings(args: argparse.Namespace):
+    from youju.config import Settings
+
+    return Settings.from_env(home=args.home, index=args.index, model=args.model, lang=args.lang,
+                             top_k=getattr(args, "k", None), chunk_size=getattr(args, "chunk_size", None))
+
+
+def _engine(args: argparse.Namespace):
+    from youju.engine import Engine
+
+    return Engine(_settings(args))
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return args.lang or os.environ.get("YOUJU_LANG") or "zh"
+
+
+# --- ingest -------------------------------------------------------------------------------------
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from youju.ingest.pipeline import IngestReport
+
+    lang = _lang(args)
+    engine = _engine(args)
+    report = IngestReport()
+    try:
+        engine.ingest(args.paths, prune=args.prune, progress=not args.json, report=report)
+    except KeyboardInterrupt:
+        _print_ingest(engine, report, args, lang)  # say what was committed before the interruption
+        raise
+    _print_ingest(engine, report, args, lang)
+    bad = report.counts()
+    return 1 if bad["failed"] and not (bad["indexed"] or bad["replaced"] or bad["unchanged"]) else 0
+
+
+def _print_ingest(engine, report, args, lang: str) -> None:
+    counts = report.counts()
+    timings = {"prepare": engine.timings.get("prepare_model", 0.0), **report.timings}
+    if args.json:
+        print(json.dumps({"files": [r.__dict__ for r in report.results], "counts": dict(counts),
+                          "chunks_embedded": report.chunks_embedded, "timings_s": timings},
+                         ensure_ascii=False, indent=2))
+        return
+    for r in report.results:
+        if args.verbose or r.status in ("skipped", "failed", "removed"):
+            detail = f" ({r.reason})" if r.reason else (f" ({r.chunks} chunks)" if r.chunks else "")
+            print(f"{t('status.' + r.status, lang)}\t{r.source}{detail}")
+    total = sum(timings.values())
+    print(t("ingest_summary", lang, seconds=total, chunks=report.chunks_embedded,
+            **{k: counts.get(k, 0) for k in ("indexed", "replaced", "unchanged", "skipped", "failed", "removed")}))
+    if report.chunks_embedded:
+        print(t("ingest_timings", lang, **timings))
+    try:
+        totals = engine.index_for_reading().store.counts()
+        print(t("index_totals", lang, path=engine.settings.index_dir, **totals))
+    except Exception:  # the summary must not hide the real outcome
+        pass
+
+
+# --- ask ----------------------------------------------------------------------------------------
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from youju.ingest.pipeline import IngestReport
+
+    lang = _lang(args)
+    engine = _engine(args)
+    if engine.needs_sample_corpus():
+        from youju.config import SAMPLE_CORPUS
+
+        print(t("first_run", lang, path=SAMPLE_CORPUS), file=sys.stderr)
+        report = IngestReport()
+        engine.ingest([SAMPLE_CORPUS], progress=True, report=report)
+    questions = [args.question] if args.question is not None else (line.strip() for line in sys.stdin)
+    for question in questions:
+        if not question:
+            continue
+        hits, timings = engine.retrieve(question)
+        if args.json:
+            print(json.dumps(_ask_json(question, hits, timings), ensure_ascii=False,
+                             indent=2 if args.question is not None else None), flush=True)
+        else:
+            _print_hits(question, hits, timings, lang)
+    return 0
+
+
+def _ask_json(question: str, hits, timings: dict[str, float]) -> dict:
+    return {
+        "question": question,
+        "hits": [{"rank": h.rank, "doc": h.source, "title": h.title, "heading_path": list(h.chunk.heading_path),
+                  "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text, "score": round(h.score, 4),
+                  "chunk_id": h.chunk.id, "scores_by_retriever": h.scores_by_retriever} for h in hits],
+        "timings_ms": {k: round(v, 2) for k, v in timings.items()},
+    }
+
+
+def _print_hits(question: str, hits, timings: dict[str, float], lang: str) -> None:
+    print(t("passages_for", lang, question=question))
+    if not hits:
+        print(t("no_passages", lang))
+    for h in hits:
+        path = " > ".join(h.chunk.heading_path) or t("no_heading", lang)
+        print(t("passage_head", lang, rank=h.rank, doc=h.source, path=path, start=h.chunk.start,
+                end=h.chunk.end, score=h.score))
+        print("    " + h.chunk.text.replace("\n", "\n    "))
+    print(t("timings", lang, items=", ".join(f"{k} {v:.1f}" for k, v in timings.items())))
+    print()
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+def cmd_list(args: argparse.Namespace) -> int:
+    lang = _lang(args)
+    engine = _engine(args)
+    from youju.errors import EmptyIndexError
+
+    try:
+        docs = engine.documents()
+    except EmptyIndexError:
+        docs = []
+    if args.json:
+        print(json.dumps([{"doc": d.source, "id": d.id, "title": d.title, "chunks": d.chunks, "size": d.size,
+                           "path": d.path, "encoding": d.meta.get("encoding")} for d in docs],
+                         ensure_ascii=False, indent=2))
+        return 0
+    if not docs:
+        print(t("list_empty", lang))
+        return 0
+    print(t("list_head", lang))
+    for d in docs:
+        print(f"{d.source}\t{d.chunks}\t{d.meta.get('encoding') or d.meta.get('kind', '')}\t{d.title}")
+    return 0
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    lang = _lang(args)
+    from youju.errors import YoujuError
+
+    try:
+        return args.func(args)
+    except YoujuError as exc:
+        print(f"{t('error', lang)}: {exc.text(lang)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\n" + t("interrupted", lang), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Any sentence-transformers model, by folder path or hub id, with the model's own query and
+document prompts. The model loads on first use and is reused."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from youju.embeddings.base import Progress, l2_normalise
+from youju.errors import ModelError
+
+# Prompts for well-known families whose saved config does not carry them.
+KNOWN_PROMPTS = [
+    (re.compile(r"(^|[/_-])(multilingual-)?e5", re.I), {"query": "query: ", "document": "passage: "}),
+    (re.compile(r"bge.*zh", re.I), {"query": "为这个句子生成表示以用于检索相关文章：", "document": ""}),
+    (re.compile(r"bge", re.I), {"query": "Represent this sentence for searching relevant passages: ", "document": ""}),
+]
+
+
+def quiet_transformers() -> None:
+    """No weight-loading progress bars or advisory warnings on the user's terminal."""
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, name: str | None = None) -> None:
+        self.model_id = model
+        self.name = name or model
+        self.device = device
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+        self._fingerprint: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return Path(self.model_id).expanduser().is_dir()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def load(self) -> None:
+        self.model  # noqa: B018 - the property loads and caches
+
+    def _load(self):
+        quiet_transformers()
+        from sentence_transformers import SentenceTransformer
+
+        local = self.is_local
+        target = str(Path(self.model_id).expanduser()) if local else self.model_id
+        try:
+            model = SentenceTransformer(target, device=self.device, local_files_only=local)
+        except Exception as exc:  # the library raises many kinds; the user needs one sentence
+            where = "this folder" if local else "a local folder, and no model hub is reachable from here"
+            raise ModelError(f"could not load embedding model {self.model_id!r} ({type(exc).__name__}); "
+                             f"it is not a usable sentence-transformers model in {where}") from exc
+        for pattern, prompts in KNOWN_PROMPTS:
+            if pattern.search(self.name) and not model.prompts.get("query"):
+                model.prompts = {**model.prompts, **prompts}
+                break
+        return model
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        return {k: self.model.prompts.get(k, "") for k in ("query", "document")}
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def fingerprint(self) -> str:
+        """Model identity without loading it: the folder's config files and weight files
+        (size plus head and tail bytes), or the hub id."""
+        if self._fingerprint is None:
+            h = hashlib.sha256()
+            if self.is_local:
+                root = Path(self.model_id).expanduser()
+                for f in sorted(p for p in root.rglob("*") if p.is_file()):
+                    h.update(str(f.relative_to(root)).encode())
+                    size = f.stat().st_size
+                    h.update(str(size).encode())
+                    with open(f, "rb") as fh:
+                        h.update(fh.read(1 << 16))
+                        if size > 1 << 17:
+                            fh.seek(-(1 << 16), 2)
+                            h.update(fh.read())
+            else:
+                h.update(self.model_id.encode())
+            self._fingerprint = f"st:{Path(self.name).name}:{h.hexdigest()[:16]}"
+        return self._fingerprint
+
+    def embed_documents(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        step = self.batch_size * 4  # sentence-transformers sorts by length within each call
+        for i in range(0, len(texts), step):
+            part = texts[i:i + step]
+            parts.append(self.model.encode_document(part, batch_size=self.batch_size, convert_to_numpy=True,
+                                                    normalize_embeddings=True, show_progress_bar=False))
+            if progress:
+                progress(len(part))
+        return l2_normalise(np.concatenate(parts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vec = self.model.encode_query([text], convert_to_numpy=True, normalize_embeddings=True,
+                                      show_progress_bar=False)
+        return l2_normalise(vec[0])
+
+    def count_tokens(self, texts: list[str]) -> int:
+        prompt = self.prompts["document"]
+        tok = self.model.tokenizer
+        limit = self.model.max_seq_length
+        return sum(min(len(ids), limit) for ids in tok([prompt + t for t in texts])["input_ids"])

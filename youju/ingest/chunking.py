@@ -1,0 +1,91 @@
+"""Pack sentences into chunks of about `size` characters, one sentence of overlap, breaking at
+headings. Every chunk satisfies `text[chunk.start:chunk.end] == chunk.text`."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+
+from youju.ingest.sentences import split_long, split_sentences
+from youju.ingest.structure import Heading, heading_paths
+from youju.records import Chunk
+
+Span = tuple[int, int]
+
+
+def chunk_id(doc_id: str, start: int, end: int) -> str:
+    return hashlib.sha1(f"{doc_id}:{start}:{end}".encode()).hexdigest()[:16]
+
+
+def make_chunks(doc_id: str, text: str, headings: list[Heading], *, size: int, max_size: int,
+                overlap: int = 1, page_starts: tuple[tuple[int, int], ...] = ()) -> list[Chunk]:
+    chunks = []
+    for start, end, path in chunk_spans(text, headings, size=size, max_size=max_size, overlap=overlap):
+        meta = {"page": _page_at(page_starts, start)} if page_starts else {}
+        chunks.append(Chunk(chunk_id(doc_id, start, end), doc_id, text[start:end], start, end, path, meta))
+    return chunks
+
+
+def chunk_spans(text: str, headings: list[Heading], *, size: int, max_size: int,
+                overlap: int = 1) -> list[tuple[int, int, tuple[str, ...]]]:
+    out = []
+    for start, end, path in _sections(text, headings, min_len=size // 4):
+        for a, b in _pack(text, start, end, size, max_size, overlap):
+            out.append((a, b, path))
+    return out
+
+
+def _sections(text: str, headings: list[Heading], min_len: int) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Split at heading lines. A section too small to stand alone (a heading line directly
+    followed by another heading, a title) is folded into the section after it."""
+    paths = dict(zip((h.start for h in headings), heading_paths(headings)))
+    starts = sorted({0, *paths})
+    sections = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        sections.append([start, end, paths.get(start, ())])
+    merged: list[list] = []
+    carry: int | None = None
+    for start, end, path in sections:
+        if carry is not None:
+            start, carry = carry, None
+        if len(text[start:end].strip()) < min_len and end < len(text):
+            carry = start
+            continue
+        merged.append([start, end, path])
+    if carry is not None:  # a tiny last section joins the one before it
+        if merged:
+            merged[-1][1] = len(text)
+        else:
+            merged.append([carry, len(text), ()])
+    return [(s, e, p) for s, e, p in merged if text[s:e].strip()]
+
+
+def _pack(text: str, start: int, end: int, size: int, max_size: int, overlap: int) -> list[Span]:
+    sentences: list[Span] = []
+    for span in split_sentences(text, start, end):
+        sentences.extend(split_long(text, span, max_size) if span[1] - span[0] > max_size else [span])
+    chunks: list[Span] = []
+    current: list[Span] = []
+    for s in sentences:
+        if current:
+            new_len = s[1] - current[0][0]
+            cur_len = current[-1][1] - current[0][0]
+            if new_len > max_size or (new_len > size and cur_len >= size // 2):
+                chunks.append((current[0][0], current[-1][1]))
+                keep = current[-overlap:] if 0 < overlap < len(current) else []
+                if keep and (keep[-1][1] - keep[0][0] > size // 2 or s[1] - keep[0][0] > max_size):
+                    keep = []
+                current = keep
+        current.append(s)
+    if current:
+        chunks.append((current[0][0], current[-1][1]))
+    if len(chunks) >= 2 and chunks[-1][1] - chunks[-1][0] < size // 4 \
+            and chunks[-1][1] - chunks[-2][0] <= max_size:
+        chunks[-2:] = [(chunks[-2][0], chunks[-1][1])]
+    return chunks
+
+
+def _page_at(page_starts: tuple[tuple[int, int], ...], offset: int) -> int:
+    i = bisect.bisect_right([o for o, _ in page_starts], offset) - 1
+    return page_starts[max(i, 0)][1]

@@ -1,0 +1,56 @@
+"""Sentence spans for Chinese (and English) text: a sentence ends at 。！？!?；; (with any
+closing quotes or brackets kept with it), at an English full stop followed by a space, or at
+a line break. Spans are (start, end) offsets with surrounding whitespace trimmed."""
+
+from __future__ import annotations
+
+import re
+
+_END = re.compile(
+    r"[。！？!?；;]+[”’\"'」』）)】\]》〉]*"  # Chinese/ASCII terminators and their closers
+    r"|(?<=[a-z0-9\)\]\"'])\.[\"'\)\]]*(?=\s+[A-Z\"'(\[])"  # English full stop before a capital
+    r"|\n"
+)
+_SOFT_BREAK = re.compile(r"[，,、：:]\s*|\s+")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _END.finditer(text, start, end):
+        _add(text, pos, m.end(), spans)
+        pos = m.end()
+    _add(text, pos, end, spans)
+    return spans
+
+
+def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def split_long(text: str, span: tuple[int, int], max_len: int) -> list[tuple[int, int]]:
+    """Cut a sentence longer than max_len at clause breaks (commas, enumeration commas,
+    colons, spaces), falling back to a hard cut; each piece is at most max_len long."""
+    start, end = span
+    pieces: list[tuple[int, int]] = []
+    while end - start > max_len:
+        window_end = start + max_len
+        cut = None
+        for m in _SOFT_BREAK.finditer(text, start + max_len // 2, window_end):
+            cut = m.end()
+        cut = cut if cut and cut > start else window_end
+        pieces.append((start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    pieces.append((start, end))
+    trimmed: list[tuple[int, int]] = []
+    for a, b in pieces:
+        _add(text, a, b, trimmed)
+    return trimmed

@@ -1,0 +1,267 @@
+"""An index folder: `chunks.sqlite` (documents, chunks, vectors; the source of truth),
+`dense-<version>.faiss` (a cache of the vectors for search, rebuilt if missing) and
+`manifest.json` (a readable summary). Writers hold `.lock`; every document is written in one
+SQLite transaction, so a crash or Ctrl-C mid-ingest leaves a usable index."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from youju.embeddings.base import Embedder
+from youju.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
+from youju.records import Chunk, Document
+from youju.retrieval.store import Store
+
+FORMAT_VERSION = 1
+DB_NAME = "chunks.sqlite"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class EmbedderInfo:
+    fingerprint: str
+    dimension: int
+    name: str
+
+
+class Index:
+    def __init__(self, path: Path, store: Store, faiss_factory: str) -> None:
+        self.path = path
+        self.store = store
+        self.faiss_factory = faiss_factory
+        self._dense = None
+        self._dense_version = -1
+        self._dense_lock = threading.Lock()
+
+    # --- opening ----------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, fingerprint: str | None = None, create: bool = False,
+             faiss_factory: str = "Flat") -> Index:
+        """Open (or with create=True, make) the index at `path`. With a fingerprint, refuse
+        an index whose vectors came from another embedding model."""
+        path = Path(path).expanduser()
+        if not (path / DB_NAME).exists():
+            if not create:
+                raise EmptyIndexError(f"no index at {path}; add documents first with: youju ingest PATH",
+                                      zh=f"{path} 处没有索引;请先用 youju ingest 路径 添加文档")
+            path.mkdir(parents=True, exist_ok=True)
+        index = cls(path, Store(path / DB_NAME), faiss_factory)
+        fmt = index.store.get_meta("format_version")
+        if fmt is not None and fmt != FORMAT_VERSION:
+            raise IndexMismatchError(f"index at {path} has format {fmt}, this youju reads {FORMAT_VERSION}; "
+                                     "re-ingest into a new folder with --index DIR")
+        if fingerprint:
+            index.check_embedder(fingerprint)
+        return index
+
+    def embedder_info(self) -> EmbedderInfo | None:
+        info = self.store.get_meta("embedder")
+        return EmbedderInfo(**info) if info else None
+
+    def check_embedder(self, fingerprint: str) -> None:
+        info = self.embedder_info()
+        if info and info.fingerprint != fingerprint:
+            raise IndexMismatchError(
+                f"index at {self.path} was built with embedding model {info.name!r} ({info.fingerprint}), "
+                f"not the current one ({fingerprint}); use that model (--model), another index (--index DIR), "
+                "or delete the index folder and ingest again",
+                zh=f"索引 {self.path} 由向量模型 {info.name!r}({info.fingerprint})建立,与当前模型({fingerprint})不同;"
+                   "请使用原模型(--model)、换一个索引目录(--index DIR),或删除该索引目录后重新导入")
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        return self.store.counts()["chunks"] == 0
+
+    def dense(self):
+        """The FAISS index matching the store's current version (loaded, or rebuilt from the
+        stored vectors when its file is missing, e.g. after a crash)."""
+        version = self.store.version()
+        if self._dense is not None and self._dense_version == version:
+            return self._dense
+        with self._dense_lock:
+            if self._dense is None or self._dense_version != version:
+                self._dense = self._load_dense(version)
+                self._dense_version = version
+        return self._dense
+
+    def _load_dense(self, version: int):
+        from youju.retrieval.dense import DenseIndex
+
+        file = self._dense_file(version)
+        if file.exists():
+            return DenseIndex.load(file, self.faiss_factory)
+        dense = self.build_dense()
+        self._save_dense_if_free(dense, version)
+        return dense
+
+    def build_dense(self):
+        """A FAISS index of every stored vector."""
+        from youju.retrieval.dense import DenseIndex
+
+        info = self.embedder_info()
+        dense = DenseIndex(info.dimension if info else 1, self.faiss_factory)
+        if info:
+            for ids, vecs in self.store.vectors(info.dimension):
+                dense.add(ids, vecs)
+        return dense
+
+    def _save_dense_if_free(self, dense, version: int) -> None:
+        """Persist a rebuilt FAISS index unless a writer holds the lock (it will write its own)."""
+        try:
+            with self._lock(block=False):
+                if self.store.version() == version:
+                    self._write_dense(dense, version)
+        except (IndexBusyError, OSError):
+            pass
+
+    def _dense_file(self, version: int) -> Path:
+        return self.path / f"dense-{version}.faiss"
+
+    def _write_dense(self, dense, version: int) -> None:
+        dense.save(self._dense_file(version))
+        for old in self.path.glob("dense-*.faiss"):
+            if old.name != self._dense_file(version).name:
+                old.unlink(missing_ok=True)
+
+    def search(self, query_vec: np.ndarray, k: int, doc_ids: list[str] | None = None):
+        """Dense top-k as [(StoredChunk, score)], best first."""
+        dense = self.dense()
+        allowed = None
+        if doc_ids is not None:
+            allowed = np.asarray(self.store.rowids_of(doc_ids), dtype=np.int64)
+            if allowed.size == 0:
+                return []
+        ids, scores = dense.search(query_vec, k, allowed)
+        found = self.store.chunks([int(i) for i in ids])
+        return [(found[int(i)], float(s)) for i, s in zip(ids, scores) if int(i) in found]
+
+    # --- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _lock(self, block: bool) -> Iterator[None]:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise IndexBusyError(f"another youju process is writing to the index at {self.path}; "
+                                     "wait for it to finish", zh=f"另一个 youju 进程正在写入索引 {self.path},请等它完成") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextmanager
+    def writer(self, embedder: Embedder, name: str, chunking: dict[str, int]) -> Iterator[IndexWriter]:
+        """Exclusive write access. On exit (also on Ctrl-C) the FAISS file and manifest are
+        brought in line with what was committed."""
+        with self._lock(block=False):
+            self.check_embedder(embedder.fingerprint)
+            dense = self.dense() if self.embedder_info() else None
+            writer = IndexWriter(self, embedder, name, chunking, dense)
+            try:
+                yield writer
+            finally:
+                writer.finish()
+
+
+class IndexWriter:
+    def __init__(self, index: Index, embedder: Embedder, name: str, chunking: dict[str, int], dense) -> None:
+        self.index = index
+        self.store = index.store
+        self.embedder = embedder
+        self.name = name
+        self.chunking = chunking
+        self.dense = dense
+        self.changed = False
+        self._in_flight = False  # committed to SQLite but not yet mirrored in FAISS
+
+    def _begin(self, db) -> None:
+        Store.set_meta(db, "format_version", FORMAT_VERSION)
+        # The dimension is asked only now: a run with nothing to write never loads the model.
+        Store.set_meta(db, "embedder", {"fingerprint": self.embedder.fingerprint,
+                                        "dimension": self.embedder.dimension, "name": self.name})
+        Store.set_meta(db, "chunking", self.chunking)
+
+    def put(self, items: list[tuple[Document, list[Chunk], np.ndarray, int, int, str]]) -> None:
+        """Write documents (doc, chunks, vectors, size, mtime_ns, chunker key) in one transaction,
+        replacing any earlier version of each."""
+        removed: list[int] = []
+        added: list[tuple[list[int], np.ndarray]] = []
+        self._in_flight = True
+        with self.store.transaction() as db:
+            self._begin(db)
+            for doc, chunks, vectors, size, mtime_ns, chunker in items:
+                removed += Store.delete_document(db, doc.meta["path"])
+                rowids = Store.put_document(db, doc, chunks, vectors, size=size, mtime_ns=mtime_ns, chunker=chunker)
+                added.append((rowids, vectors))
+            Store.bump_version(db)
+        self._mirror(removed, added)
+
+    def remove(self, paths: list[str]) -> None:
+        removed: list[int] = []
+        self._in_flight = True
+        with self.store.transaction() as db:
+            for path in paths:
+                removed += Store.delete_document(db, path)
+            Store.bump_version(db)
+        self._mirror(removed, [])
+
+    def touch(self, path: str, mtime_ns: int) -> None:
+        with self.store.transaction() as db:
+            Store.touch_document(db, path, mtime_ns)
+
+    def _mirror(self, removed: list[int], added: list[tuple[list[int], np.ndarray]]) -> None:
+        if self.dense is None or not self.dense.remove(removed):
+            # A new index, or a FAISS type that cannot delete: build from the committed store.
+            self.dense = self.index.build_dense()
+        else:
+            for rowids, vectors in added:
+                self.dense.add(np.asarray(rowids, dtype=np.int64), vectors)
+        self.changed = True
+        self._in_flight = False
+
+    def finish(self) -> None:
+        version = self.store.version()
+        if self._in_flight:
+            # Interrupted between the SQLite commit and the FAISS update: leave no FAISS file
+            # for this version, so the next open rebuilds it from the stored vectors.
+            self.index._dense_file(version).unlink(missing_ok=True)
+            self.index._dense = None
+            return
+        if self.changed and self.dense is not None:
+            self.index._write_dense(self.dense, version)
+            self.index._dense, self.index._dense_version = self.dense, version
+        write_manifest(self.index, self.chunking)
+
+
+def write_manifest(index: Index, chunking: dict[str, int]) -> None:
+    info = index.embedder_info()
+    manifest: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "embedder": info.__dict__ if info else None,
+        "chunking": index.store.get_meta("chunking", chunking),
+        "faiss_index": index.faiss_factory,
+        "counts": index.store.counts(),
+        "version": index.store.version(),
+        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    tmp = index.path / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+    os.replace(tmp, index.path / MANIFEST)

@@ -1,0 +1,213 @@
+"""The chunk store: one SQLite file holding documents, chunks (offsets, heading paths, vectors)
+and index metadata. SQLite gives atomic, incremental writes; the FAISS file is a cache that
+can always be rebuilt from the vectors kept here."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from youju.records import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    chunker TEXT NOT NULL,
+    added_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    heading_path TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """A document row without its text: what `youju list` shows and re-ingest compares."""
+
+    id: str
+    path: str
+    source: str
+    title: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    chunker: str
+    chunks: int
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    rowid: int
+    chunk: Chunk
+    source: str
+    title: str
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._db().executescript(SCHEMA)  # idempotent; executescript manages its own transaction
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All-or-nothing: a crash or exception inside leaves the store as it was."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # --- metadata -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self._db().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    @staticmethod
+    def set_meta(db: sqlite3.Connection, key: str, value: Any) -> None:
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, json.dumps(value)))
+
+    def version(self) -> int:
+        """Bumped by every write that changes chunks; the FAISS file is named after it."""
+        return int(self.get_meta("version", 0))
+
+    @staticmethod
+    def bump_version(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        version = (json.loads(row[0]) if row else 0) + 1
+        Store.set_meta(db, "version", version)
+        return version
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def put_document(db: sqlite3.Connection, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
+                     *, size: int, mtime_ns: int, chunker: str) -> list[int]:
+        """Insert a document and its chunks (replacing any document at the same path);
+        returns the new chunk rowids, in order."""
+        db.execute("DELETE FROM documents WHERE path=? OR id=?", (doc.meta["path"], doc.id))
+        db.execute(
+            "INSERT INTO documents(id, path, source, title, text, meta, size, mtime_ns, sha256, chunker, added_at)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+            (doc.id, doc.meta["path"], doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
+             size, mtime_ns, doc.meta["sha256"], chunker, time.time()))
+        rowids = []
+        for i, (chunk, vec) in enumerate(zip(chunks, vectors)):
+            cur = db.execute(
+                "INSERT INTO chunks(id, doc_id, ord, start, end, text, heading_path, meta, vector)"
+                " VALUES(?,?,?,?,?,?,?,?,?)",
+                (chunk.id, doc.id, i, chunk.start, chunk.end, chunk.text,
+                 json.dumps(list(chunk.heading_path), ensure_ascii=False),
+                 json.dumps(chunk.meta, ensure_ascii=False), np.asarray(vec, dtype=np.float32).tobytes()))
+            rowids.append(cur.lastrowid)
+        return rowids
+
+    @staticmethod
+    def delete_document(db: sqlite3.Connection, path: str) -> list[int]:
+        """Delete the document stored for `path`; returns the rowids of its chunks."""
+        rowids = [r[0] for r in db.execute(
+            "SELECT c.rowid FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE d.path = ?", (path,))]
+        db.execute("DELETE FROM documents WHERE path=?", (path,))
+        return rowids
+
+    @staticmethod
+    def touch_document(db: sqlite3.Connection, path: str, mtime_ns: int) -> None:
+        db.execute("UPDATE documents SET mtime_ns=? WHERE path=?", (mtime_ns, path))
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    def documents(self) -> list[DocInfo]:
+        rows = self._db().execute(
+            "SELECT d.id, d.path, d.source, d.title, d.size, d.mtime_ns, d.sha256, d.chunker, d.meta,"
+            " (SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.id) FROM documents d ORDER BY d.source")
+        return [DocInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[9], json.loads(r[8])) for r in rows]
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self._db().execute("SELECT id, source, title, text, meta FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return Document(row[0], row[1], row[2], row[3], json.loads(row[4])) if row else None
+
+    def counts(self) -> dict[str, int]:
+        db = self._db()
+        return {"documents": db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
+                "chunks": db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
+
+    def rowids_of(self, doc_ids: list[str]) -> list[int]:
+        marks = ",".join("?" * len(doc_ids))
+        return [r[0] for r in self._db().execute(f"SELECT rowid FROM chunks WHERE doc_id IN ({marks})", list(doc_ids))]
+
+    def chunks(self, rowids: list[int]) -> dict[int, StoredChunk]:
+        """Chunks by rowid (missing rowids, e.g. deleted since the FAISS file was written, are absent)."""
+        out: dict[int, StoredChunk] = {}
+        db = self._db()
+        for i in range(0, len(rowids), 500):
+            part = [int(x) for x in rowids[i:i + 500]]
+            marks = ",".join("?" * len(part))
+            for r in db.execute(
+                    "SELECT c.rowid, c.id, c.doc_id, c.text, c.start, c.end, c.heading_path, c.meta, d.source, d.title"
+                    f" FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN ({marks})", part):
+                chunk = Chunk(r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), json.loads(r[7]))
+                out[r[0]] = StoredChunk(r[0], chunk, r[8], r[9])
+        return out
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        rows = self._db().execute(
+            "SELECT id, doc_id, text, start, end, heading_path, meta FROM chunks WHERE doc_id=? ORDER BY ord", (doc_id,))
+        return [Chunk(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), json.loads(r[6])) for r in rows]
+
+    def vectors(self, dimension: int, batch: int = 10000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (rowids, vectors) in batches, for rebuilding the FAISS index."""
+        cur = self._db().execute("SELECT rowid, vector FROM chunks ORDER BY rowid")
+        while rows := cur.fetchmany(batch):
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+            yield ids, vecs
