@@ -32,7 +32,7 @@ def test_ingest_ask_list_round_trip(tmp_path: Path) -> None:
     assert "新增 5" in out.stdout
     again = run_cli("ingest", str(CORPUS), "--lang", "en", env=env)
     assert "unchanged 5" in again.stdout and "embedded 0 chunks" in again.stdout
-    out = run_cli("ask", "--json", "南京都市圈面积2.7万平方公里", "-k", "3", env=env)
+    out = run_cli("ask", "--json", "--passages", "南京都市圈面积2.7万平方公里", "-k", "3", env=env)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["question"] == "南京都市圈面积2.7万平方公里"
@@ -40,7 +40,7 @@ def test_ingest_ask_list_round_trip(tmp_path: Path) -> None:
     assert {"rank", "doc", "start", "end", "text", "score", "heading_path"} <= set(hit)
     text = (CORPUS / hit["doc"]).exists() and hit["text"]
     assert text and "2.7万平方公里" in text
-    assert set(data["timings_ms"]) >= {"embed_query", "dense_search"}
+    assert set(data["timings_ms"]) >= {"embed_query", "dense_search", "keyword_search", "fusion"}
     listing = json.loads(run_cli("list", "--json", env=env).stdout)
     assert sorted(d["doc"] for d in listing) == sorted(p.name for p in CORPUS.glob("*.txt"))
     assert all(d["chunks"] > 0 for d in listing)
@@ -54,6 +54,36 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(tmp_path: Path) -> Non
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [d["question"] for d in lines] == ["南京都市圈的面积", "成都至德眉资动车用时"]
     assert all(len(d["hits"]) == 2 for d in lines)
+
+
+ANSWERING = {"YOUJU_ABSTAIN_MIN_SCORE": "0", "YOUJU_ABSTAIN_MIN_DENSE": "0"}  # the hashing model scores low
+
+
+def test_ask_json_has_the_documented_shape(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), **ANSWERING}
+    run_cli("ingest", str(CORPUS), env=env)
+    data = json.loads(run_cli("ask", "--json", "成都至德眉资的动车要多久?", env=env).stdout)
+    assert {"question", "answer", "abstained", "citations", "hits", "timings_ms"} <= set(data)
+    assert isinstance(data["answer"], str) and data["abstained"] is False
+    cite = data["citations"][0]
+    assert {"n", "doc", "start", "end", "quote"} <= set(cite) and "23分钟" in cite["quote"]
+    text = (CORPUS / cite["doc"]).read_text(encoding="utf-8")
+    assert cite["quote"] in text
+    assert {"rank", "doc", "start", "end", "text", "score"} <= set(data["hits"][0])
+    assert {"rewrite", "embed_query", "dense_search", "keyword_search", "fusion", "analyse", "total"} <= set(
+        data["timings_ms"])
+
+
+def test_ask_prints_the_answer_then_its_sources(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), **ANSWERING}
+    run_cli("ingest", str(CORPUS), env=env)
+    out = run_cli("ask", "成都至德眉资的动车要多久?", env=env)
+    assert out.returncode == 0, out.stderr
+    answer, _, sources = out.stdout.partition("来源:")
+    assert "23分钟" in answer and "[1]" in answer
+    assert "[1]" in sources and "【" in sources and "000_4fc3eb35a66a7ee3.txt" in sources
+    refused = run_cli("ask", "上海都市圈的面积有多大?", env=env)
+    assert "资料中没有找到" in refused.stdout and "最接近的段落" in refused.stdout
 
 
 @pytest.mark.parametrize("args,fragment", [

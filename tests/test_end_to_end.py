@@ -28,3 +28,51 @@ def test_first_ask_prepares_everything_and_finds_the_area_passage(tmp_path: Path
     # second run: nothing to prepare, nothing to index
     again = run_cli("ingest", "data/corpus", env=env)
     assert "未变 5" in again.stdout and "向量化 0 个片段" in again.stdout
+
+
+@pytest.fixture(scope="module")
+def real_engine(real_home: Path, tmp_path_factory):
+    """The default model and the sample corpus, in a private index."""
+    from conftest import CORPUS
+
+    from youju.config import Settings
+    from youju.engine import Engine
+
+    settings = Settings(home=real_home, index=tmp_path_factory.mktemp("index"))
+    engine = Engine(settings, log=lambda m: None)
+    engine.ingest([CORPUS], progress=False)
+    return engine
+
+
+def test_list_question_is_answered_from_its_passage(real_engine) -> None:
+    answer = real_engine.ask("南京都市圈包括哪些地方?")
+    assert not answer.abstained
+    for city in ("镇江市", "扬州市", "淮安市", "芜湖市", "马鞍山市", "滁州市", "宣城市"):
+        assert city in answer.text
+    cite = answer.citations[0]
+    assert cite.source == "000_4fc3eb35a66a7ee3.txt" and "宣城市市区" in cite.quote
+    doc = real_engine.index().store.document(cite.doc_id)
+    assert doc.text[cite.start:cite.end] == cite.quote
+
+
+def test_missing_figure_abstains(real_engine) -> None:
+    answer = real_engine.ask("深圳市国土面积是多少?")
+    assert answer.abstained and answer.text.startswith("资料中没有找到")
+    assert answer.hits and "深圳" in answer.hits[0].chunk.text
+
+
+def test_commute_time_is_cited(real_engine) -> None:
+    answer = real_engine.ask("成都至德眉资的动车要多久?")
+    assert not answer.abstained and "23分钟" in answer.text
+    assert any("23分钟" in c.quote for c in answer.citations)
+    assert all(s.supported for s in answer.sentences)
+
+
+def test_follow_up_is_answered_about_the_new_place(real_engine) -> None:
+    from youju.chat.conversation import Conversation
+
+    conv = Conversation()
+    real_engine.ask("南京都市圈的面积有多大?", conversation=conv)
+    follow = real_engine.ask("那成都呢?", conversation=conv)
+    assert follow.standalone_question == "成都都市圈的面积有多大?"
+    assert "2.64万平方公里" in follow.text

@@ -74,6 +74,7 @@ def test_eval_set_errors_name_the_line(tmp_path: Path) -> None:
 
 def test_shipped_eval_set_resolves_against_the_sample_corpus() -> None:
     from conftest import CORPUS, REPO
+
     from youju.ingest.documents import build_document
 
     items = load_eval_set(REPO / "data" / "eval" / "sample.jsonl")

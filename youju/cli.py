@@ -13,8 +13,9 @@ from youju.i18n import t
 
 EPILOG = """examples:
   youju ingest data/corpus            index a folder (unchanged files are skipped)
-  youju ask "南京都市圈包括哪些地方?"     best passages with document, heading path, offsets
+  youju ask "南京都市圈包括哪些地方?"     a short answer with [n] citations and its sources
   youju ask --json "南京都市圈的面积有多大"
+  youju ask --passages "成都至德眉资的动车要多久?"   the retrieved passages, with offsets
   youju list                           what is indexed
 
 Data (prepared models, the default index) lives in YOUJU_HOME
@@ -49,13 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("ask", help="find the passages that answer a question",
-                       description="Print the best passages for a question with document, heading path and "
-                                   "character offsets. Without QUESTION, reads one question per line from stdin "
-                                   "(models load once). On a first run, indexes the sample corpus.")
+    p = sub.add_parser("ask", help="answer a question with cited sources",
+                       description="Answer a question from the indexed documents. Every factual sentence carries "
+                                   "[n]; the numbered sources show the quoted span in its document. When the "
+                                   "documents do not hold the answer, says so and shows the nearest passages. "
+                                   "Without QUESTION, reads one question per line from stdin (models load once). "
+                                   "On a first run, indexes the sample corpus.")
     p.add_argument("question", nargs="?", help="the question (omit to read questions from stdin)")
-    p.add_argument("-k", type=int, help="number of passages (default 5)")
+    p.add_argument("-k", type=int, help="passages to retrieve (default 5)")
     p.add_argument("--json", action="store_true", help="print JSON (one object per line for stdin input)")
+    p.add_argument("--composer", choices=["extractive", "llm"], help="extractive sentences (default) or a local LLM")
+    p.add_argument("--llm", metavar="MODEL", help="local causal chat model for --composer llm (folder or hub id)")
+    p.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], help="retriever (default hybrid)")
+    p.add_argument("--passages", action="store_true", help="print the retrieved passages instead of an answer")
     _common(p)
     p.set_defaults(func=cmd_ask)
 
@@ -79,7 +86,9 @@ def _settings(args: argparse.Namespace):
     from youju.config import Settings
 
     return Settings.from_env(home=args.home, index=args.index, model=args.model, lang=args.lang,
-                             top_k=getattr(args, "k", None), chunk_size=getattr(args, "chunk_size", None))
+                             top_k=getattr(args, "k", None), chunk_size=getattr(args, "chunk_size", None),
+                             composer=getattr(args, "composer", None), llm=getattr(args, "llm", None),
+                             retrieval=getattr(args, "retrieval", None))
 
 
 def _engine(args: argparse.Namespace):
@@ -148,26 +157,43 @@ def cmd_ask(args: argparse.Namespace) -> int:
         report = IngestReport()
         engine.ingest([SAMPLE_CORPUS], progress=True, report=report)
     questions = [args.question] if args.question is not None else (line.strip() for line in sys.stdin)
+    indent = 2 if args.question is not None else None
+    doc_text = None
     for question in questions:
         if not question:
             continue
-        hits, timings = engine.retrieve(question)
+        if args.passages:
+            hits, timings = engine.retrieve(question)
+            if args.json:
+                print(json.dumps(_passages_json(question, hits, timings), ensure_ascii=False, indent=indent), flush=True)
+            else:
+                _print_hits(question, hits, timings, lang)
+            continue
+        answer = engine.ask(question)
         if args.json:
-            print(json.dumps(_ask_json(question, hits, timings), ensure_ascii=False,
-                             indent=2 if args.question is not None else None), flush=True)
+            from youju.chat.render import answer_to_dict
+
+            print(json.dumps(answer_to_dict(answer), ensure_ascii=False, indent=indent), flush=True)
         else:
-            _print_hits(question, hits, timings, lang)
+            from youju.chat.render import answer_text
+
+            doc_text = doc_text or _doc_text(engine)
+            print(answer_text(answer, doc_text, lang))
+            print(t("timings", lang, items=", ".join(f"{k} {v:.0f}" for k, v in answer.timings.items())))
+            print(flush=True)
     return 0
 
 
-def _ask_json(question: str, hits, timings: dict[str, float]) -> dict:
-    return {
-        "question": question,
-        "hits": [{"rank": h.rank, "doc": h.source, "title": h.title, "heading_path": list(h.chunk.heading_path),
-                  "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text, "score": round(h.score, 4),
-                  "chunk_id": h.chunk.id, "scores_by_retriever": h.scores_by_retriever} for h in hits],
-        "timings_ms": {k: round(v, 2) for k, v in timings.items()},
-    }
+def _doc_text(engine):
+    store = engine.index().store
+    return lambda doc_id: store.document(doc_id).text
+
+
+def _passages_json(question: str, hits, timings: dict[str, float]) -> dict:
+    from youju.chat.render import hit_to_dict
+
+    return {"question": question, "hits": [hit_to_dict(h) for h in hits],
+            "timings_ms": {k: round(v, 2) for k, v in timings.items()}}
 
 
 def _print_hits(question: str, hits, timings: dict[str, float], lang: str) -> None:
@@ -208,6 +234,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _debug_trace() -> None:
+    """YOUJU_DEBUG=1 shows where an error came from (users see one line otherwise)."""
+    if os.environ.get("YOUJU_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,9 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except YoujuError as exc:
+        _debug_trace()
         print(f"{t('error', lang)}: {exc.text(lang)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        _debug_trace()
         print("\n" + t("interrupted", lang), file=sys.stderr)
         return 130
     except BrokenPipeError:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from youju.config import SAMPLE_CORPUS, Settings
 from youju.embeddings.base import Embedder
+from youju.errors import YoujuError
 from youju.ingest.pipeline import IngestReport, ingest
-from youju.records import Hit
+from youju.records import Answer, Hit
 from youju.retrieval.index import Index
 from youju.retrieval.store import DocInfo
 
@@ -29,6 +31,10 @@ class Engine:
         self._embedder: Embedder | None = None
         self._index: Index | None = None
         self._checked = False  # index checked against the embedder
+        self._retriever = None
+        self._llm = None  # TransformersComposer once loaded, False if it cannot be
+        self._llm_error = ""
+        self._said: set[str] = set()  # notes already logged
         self._lock = threading.RLock()
 
     @property
@@ -95,8 +101,89 @@ class Engine:
             self.index().dense()
             self.timings["load_model"] = time.perf_counter() - t0
 
-    def retrieve(self, question: str, k: int | None = None, doc_ids: list[str] | None = None) -> tuple[list[Hit], dict[str, float]]:
-        from youju.retrieval.search import Retriever
+    @property
+    def retriever(self):
+        with self._lock:
+            if self._retriever is None:
+                from youju.retrieval.search import CrossEncoderReranker, RetrievalSettings, Retriever
 
+                s = self.settings
+                settings = RetrievalSettings(s.retrieval, s.candidates, s.rrf_k, s.dense_weight, s.keyword_weight,
+                                             s.bigram_weight)
+                reranker = CrossEncoderReranker(s.reranker, s.device) if s.reranker else None
+                self._retriever = Retriever(self.index(), self.embedder, settings, reranker)
+            return self._retriever
+
+    # --- answers -------------------------------------------------------------------------------
+
+    def composer(self, name: str | None = None):
+        """The composer to use and a note when the asked-for one is not available (said once)."""
+        from youju.chat.evidence import Thresholds
+        from youju.chat.extractive import ExtractiveComposer
+        from youju.i18n import t
+
+        s = self.settings
+        name = name or s.composer
+        thresholds = Thresholds(s.abstain_min_score, s.abstain_min_dense)
+        note = None
+        if name == "llm":
+            if not s.llm:
+                note = t("llm_missing", s.lang)
+            else:
+                with self._lock:
+                    if self._llm is None:
+                        from youju.chat.llm import TransformersComposer
+
+                        llm = TransformersComposer(s.llm, self.embedder, s.lang, s.llm_max_new_tokens, s.llm_max_time,
+                                                   thresholds, s.device)
+                        try:
+                            llm.load()
+                            self._llm = llm
+                        except YoujuError as exc:
+                            self._llm = False
+                            self._llm_error = exc.text(s.lang)
+                    if self._llm:
+                        return self._llm, None
+                    note = t("llm_failed", s.lang, error=self._llm_error)
+        if note and note not in self._said:
+            self._said.add(note)
+            self.log(note)
+        return ExtractiveComposer(self.embedder, s.lang, thresholds), note
+
+    def ask(self, question: str, conversation=None, k: int | None = None, doc_ids: list[str] | None = None,
+            composer: str | None = None) -> Answer:
+        answer = None
+        for item in self.ask_stream(question, conversation, k, doc_ids, composer):
+            if isinstance(item, Answer):
+                answer = item
+        return answer
+
+    def ask_stream(self, question: str, conversation=None, k: int | None = None, doc_ids: list[str] | None = None,
+                   composer: str | None = None) -> Iterator[str | Answer]:
+        """Answer a question: rewrite a follow-up against the conversation, retrieve, compose,
+        verify. Yields text pieces as they are ready, then the Answer."""
+        self.warm_up()  # model loading is start-up, not part of this answer's timings
+        t0 = time.perf_counter()
+        question = question.strip()
+        standalone = conversation.rewrite(question) if conversation is not None else question
+        rewrite_ms = (time.perf_counter() - t0) * 1000
+        hits, timings = self.retrieve(standalone, k, doc_ids)
+        comp, note = self.composer(composer)
+        history = conversation.history() if conversation is not None else None
+        answer = None
+        for item in comp.stream(standalone, hits, history):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield item
+        timings = {"rewrite": rewrite_ms, **timings, **answer.timings, "total": (time.perf_counter() - t0) * 1000}
+        answer = replace(answer, question=question, standalone_question=standalone, timings=timings,
+                         notes=answer.notes + ((note,) if note else ()))
+        if conversation is not None:
+            conversation.add(question, standalone, answer)
+        yield answer
+
+    def retrieve(self, question: str, k: int | None = None, doc_ids: list[str] | None = None,
+                 mode: str | None = None) -> tuple[list[Hit], dict[str, float]]:
         self.warm_up()
-        return Retriever(self.index(), self.embedder).retrieve(question, k or self.settings.top_k, doc_ids)
+        return self.retriever.retrieve(question, k or self.settings.top_k, doc_ids, mode)

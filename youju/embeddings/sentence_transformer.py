@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from youju.embeddings.base import Progress, l2_normalise
-from youju.errors import ModelError
+from youju.modelload import load_model
 
 # Prompts for well-known families whose saved config does not carry them.
 KNOWN_PROMPTS = [
@@ -19,14 +19,6 @@ KNOWN_PROMPTS = [
     (re.compile(r"bge.*zh", re.I), {"query": "为这个句子生成表示以用于检索相关文章：", "document": ""}),
     (re.compile(r"bge", re.I), {"query": "Represent this sentence for searching relevant passages: ", "document": ""}),
 ]
-
-
-def quiet_transformers() -> None:
-    """No weight-loading progress bars or advisory warnings on the user's terminal."""
-    import transformers
-
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
 
 
 class SentenceTransformerEmbedder:
@@ -55,17 +47,12 @@ class SentenceTransformerEmbedder:
         self.model  # noqa: B018 - the property loads and caches
 
     def _load(self):
-        quiet_transformers()
-        from sentence_transformers import SentenceTransformer
+        def load(target: str, local: bool):
+            from sentence_transformers import SentenceTransformer
 
-        local = self.is_local
-        target = str(Path(self.model_id).expanduser()) if local else self.model_id
-        try:
-            model = SentenceTransformer(target, device=self.device, local_files_only=local)
-        except Exception as exc:  # the library raises many kinds; the user needs one sentence
-            where = "this folder" if local else "a local folder, and no model hub is reachable from here"
-            raise ModelError(f"could not load embedding model {self.model_id!r} ({type(exc).__name__}); "
-                             f"it is not a usable sentence-transformers model in {where}") from exc
+            return SentenceTransformer(target, device=self.device, local_files_only=local)
+
+        model = load_model("embedding model", self.model_id, load)
         for pattern, prompts in KNOWN_PROMPTS:
             if pattern.search(self.name) and not model.prompts.get("query"):
                 model.prompts = {**model.prompts, **prompts}

@@ -36,28 +36,24 @@ def chunk_spans(text: str, headings: list[Heading], *, size: int, max_size: int,
 
 
 def _sections(text: str, headings: list[Heading], min_len: int) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Split at heading lines. A section too small to stand alone (a heading line directly
-    followed by another heading, a title) is folded into the section after it."""
+    """Split at heading lines. A section that is only its heading (a title directly followed
+    by another heading) or too small to stand alone before the next heading is folded into the
+    section after it; small sections with a body of their own stay: they are precise passages."""
     paths = dict(zip((h.start for h in headings), heading_paths(headings)))
+    heading_end = {h.start: h.end for h in headings}
     starts = sorted({0, *paths})
-    sections = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        sections.append([start, end, paths.get(start, ())])
     merged: list[list] = []
     carry: int | None = None
-    for start, end, path in sections:
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        own_start = start
         if carry is not None:
             start, carry = carry, None
-        if len(text[start:end].strip()) < min_len and end < len(text):
+        body = text[heading_end.get(own_start, own_start):end].strip()
+        if end < len(text) and (not body or len(text[start:end].strip()) < min_len and own_start not in paths):
             carry = start
             continue
-        merged.append([start, end, path])
-    if carry is not None:  # a tiny last section joins the one before it
-        if merged:
-            merged[-1][1] = len(text)
-        else:
-            merged.append([carry, len(text), ()])
+        merged.append([start, end, paths.get(own_start, ())])
     return [(s, e, p) for s, e, p in merged if text[s:e].strip()]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from youju.embeddings.base import Embedder
 from youju.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
 from youju.records import Chunk, Document
 from youju.retrieval.store import Store
+from youju.retrieval.tokenize import TOKENIZER_VERSION, fts_document
 
 FORMAT_VERSION = 1
 DB_NAME = "chunks.sqlite"
@@ -64,7 +66,23 @@ class Index:
                                      "re-ingest into a new folder with --index DIR")
         if fingerprint:
             index.check_embedder(fingerprint)
+        if index.keywords_stale():
+            try:
+                with index._lock(block=False):
+                    index.rebuild_keywords()
+            except IndexBusyError:
+                pass  # the writer holding the lock rebuilds them
         return index
+
+    def keywords_stale(self) -> bool:
+        """True when the keyword index was built by another tokenizer version (or predates it)."""
+        return (self.store.get_meta("keyword_tokenizer") != TOKENIZER_VERSION
+                and self.store.counts()["chunks"] > 0)
+
+    def rebuild_keywords(self) -> None:
+        with self.store.transaction() as db:
+            Store.rebuild_keywords(db)
+            Store.set_meta(db, "keyword_tokenizer", TOKENIZER_VERSION)
 
     def embedder_info(self) -> EmbedderInfo | None:
         info = self.store.get_meta("embedder")
@@ -139,17 +157,15 @@ class Index:
             if old.name != self._dense_file(version).name:
                 old.unlink(missing_ok=True)
 
-    def search(self, query_vec: np.ndarray, k: int, doc_ids: list[str] | None = None):
-        """Dense top-k as [(StoredChunk, score)], best first."""
-        dense = self.dense()
+    def search_dense(self, query_vec: np.ndarray, k: int, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
+        """Dense top-k as [(chunk rowid, cosine)], best first."""
         allowed = None
         if doc_ids is not None:
             allowed = np.asarray(self.store.rowids_of(doc_ids), dtype=np.int64)
             if allowed.size == 0:
                 return []
-        ids, scores = dense.search(query_vec, k, allowed)
-        found = self.store.chunks([int(i) for i in ids])
-        return [(found[int(i)], float(s)) for i, s in zip(ids, scores) if int(i) in found]
+        ids, scores = self.dense().search(query_vec, k, allowed)
+        return [(int(i), float(s)) for i, s in zip(ids, scores)]
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -173,12 +189,29 @@ class Index:
         brought in line with what was committed."""
         with self._lock(block=False):
             self.check_embedder(embedder.fingerprint)
+            if self.keywords_stale():
+                self.rebuild_keywords()
             dense = self.dense() if self.embedder_info() else None
             writer = IndexWriter(self, embedder, name, chunking, dense)
             try:
                 yield writer
             finally:
                 writer.finish()
+
+
+@contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) and SIGTERM until the block is done, so a commit and its FAISS
+    mirror happen together. Only the main thread can receive them; elsewhere this is a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class IndexWriter:
@@ -190,7 +223,8 @@ class IndexWriter:
         self.chunking = chunking
         self.dense = dense
         self.changed = False
-        self._in_flight = False  # committed to SQLite but not yet mirrored in FAISS
+        self.mirrored = self.store.version()  # the store version the in-memory FAISS reflects
+        self._pending: tuple | None = None  # a commit's changes, until they are in FAISS too
 
     def _begin(self, db) -> None:
         Store.set_meta(db, "format_version", FORMAT_VERSION)
@@ -198,36 +232,45 @@ class IndexWriter:
         Store.set_meta(db, "embedder", {"fingerprint": self.embedder.fingerprint,
                                         "dimension": self.embedder.dimension, "name": self.name})
         Store.set_meta(db, "chunking", self.chunking)
+        Store.set_meta(db, "keyword_tokenizer", TOKENIZER_VERSION)
 
     def put(self, items: list[tuple[Document, list[Chunk], np.ndarray, int, int, str]]) -> None:
         """Write documents (doc, chunks, vectors, size, mtime_ns, chunker key) in one transaction,
         replacing any earlier version of each."""
+        keywords = [[fts_document(c.embedding_text()) for c in chunks] for _, chunks, *_ in items]
         removed: list[int] = []
         added: list[tuple[list[int], np.ndarray]] = []
-        self._in_flight = True
-        with self.store.transaction() as db:
+        with deferred_interrupts(), self.store.transaction() as db:
             self._begin(db)
-            for doc, chunks, vectors, size, mtime_ns, chunker in items:
+            for (doc, chunks, vectors, size, mtime_ns, chunker), kw in zip(items, keywords):
                 removed += Store.delete_document(db, doc.meta["path"])
-                rowids = Store.put_document(db, doc, chunks, vectors, size=size, mtime_ns=mtime_ns, chunker=chunker)
+                rowids = Store.put_document(db, doc, chunks, vectors, kw, size=size, mtime_ns=mtime_ns,
+                                            chunker=chunker)
                 added.append((rowids, vectors))
-            Store.bump_version(db)
-        self._mirror(removed, added)
+            self._pending = (removed, added, Store.bump_version(db))
+        with deferred_interrupts():
+            self._apply_pending()
 
     def remove(self, paths: list[str]) -> None:
         removed: list[int] = []
-        self._in_flight = True
-        with self.store.transaction() as db:
+        with deferred_interrupts(), self.store.transaction() as db:
             for path in paths:
                 removed += Store.delete_document(db, path)
-            Store.bump_version(db)
-        self._mirror(removed, [])
+            self._pending = (removed, [], Store.bump_version(db))
+        with deferred_interrupts():
+            self._apply_pending()
 
     def touch(self, path: str, mtime_ns: int) -> None:
         with self.store.transaction() as db:
             Store.touch_document(db, path, mtime_ns)
 
-    def _mirror(self, removed: list[int], added: list[tuple[list[int], np.ndarray]]) -> None:
+    def _apply_pending(self) -> None:
+        """Mirror the last commit in FAISS (also called on the way out, for a Ctrl-C that landed
+        right after a commit). Applied at most once: a second try could add vectors twice."""
+        pending, self._pending = self._pending, None
+        if pending is None or self.store.version() != pending[2]:
+            return  # nothing pending, or the transaction rolled back
+        removed, added, version = pending
         if self.dense is None or not self.dense.remove(removed):
             # A new index, or a FAISS type that cannot delete: build from the committed store.
             self.dense = self.index.build_dense()
@@ -235,12 +278,13 @@ class IndexWriter:
             for rowids, vectors in added:
                 self.dense.add(np.asarray(rowids, dtype=np.int64), vectors)
         self.changed = True
-        self._in_flight = False
+        self.mirrored = version
 
     def finish(self) -> None:
+        self._apply_pending()
         version = self.store.version()
-        if self._in_flight:
-            # Interrupted between the SQLite commit and the FAISS update: leave no FAISS file
+        if version != self.mirrored:
+            # Interrupted between a SQLite commit and the FAISS update: leave no FAISS file
             # for this version, so the next open rebuilds it from the stored vectors.
             self.index._dense_file(version).unlink(missing_ok=True)
             self.index._dense = None

@@ -1,34 +1,137 @@
-"""question -> ranked Hits. Dense retrieval over the FAISS index; keyword and hybrid
-retrieval build on the same Hit records."""
+"""question -> ranked Hits: dense (FAISS) and keyword (BM25 over jieba words and CJK bigrams,
+SQLite FTS5) retrieval, fused by weighted reciprocal-rank fusion, optionally reranked by a
+cross-encoder. Each Hit keeps every retriever's score and rank, so a UI or a report can show
+why a passage ranked where it did."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from youju.embeddings.base import Embedder
 from youju.errors import InputError
+from youju.modelload import load_model
 from youju.records import Hit
 from youju.retrieval.index import Index
+from youju.retrieval.store import StoredChunk
+from youju.retrieval.tokenize import fts_query
+
+Ranked = list[tuple[int, float]]  # (chunk rowid, score), best first
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    mode: str = "hybrid"  # hybrid | dense | keyword
+    candidates: int = 30
+    rrf_k: int = 10
+    dense_weight: float = 0.5
+    keyword_weight: float = 1.0
+    bigram_weight: float = 1.0
+
+
+def rrf(rankings: dict[str, Ranked], weights: dict[str, float], k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion: score(d) = sum_r w_r / (k + rank_r(d)). Ties keep the
+    order of first appearance (dense first)."""
+    fused: dict[int, float] = {}
+    for name, ranking in rankings.items():
+        w = weights.get(name, 1.0)
+        for rank, (rowid, _) in enumerate(ranking, start=1):
+            fused[rowid] = fused.get(rowid, 0.0) + w / (k + rank)
+    return sorted(fused.items(), key=lambda kv: -kv[1])
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder) -> None:
+    def __init__(self, index: Index, embedder: Embedder, settings: RetrievalSettings | None = None,
+                 reranker: CrossEncoderReranker | None = None) -> None:
         self.index = index
         self.embedder = embedder
+        self.settings = settings or RetrievalSettings()
+        self.reranker = reranker
 
-    def retrieve(self, question: str, k: int = 5, doc_ids: list[str] | None = None) -> tuple[list[Hit], dict[str, float]]:
-        """Top-k hits for the question and per-stage timings in milliseconds."""
+    def retrieve(self, question: str, k: int = 5, doc_ids: list[str] | None = None,
+                 mode: str | None = None) -> tuple[list[Hit], dict[str, float]]:
+        """Top-k hits and per-stage timings in milliseconds."""
         question = question.strip()
         if not question:
             raise InputError("the question is empty", zh="问题为空")
+        mode = mode or self.settings.mode
+        n = max(k, self.settings.candidates)
         timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        qvec = self.embedder.embed_query(question)
-        t1 = time.perf_counter()
-        found = self.index.search(qvec, k, doc_ids)
-        t2 = time.perf_counter()
-        timings["embed_query"] = (t1 - t0) * 1000
-        timings["dense_search"] = (t2 - t1) * 1000
-        hits = [Hit(sc.chunk, score, rank, {"dense": score}, sc.source, sc.title)
-                for rank, (sc, score) in enumerate(found, start=1)]
-        return hits, timings
+        rankings: dict[str, Ranked] = {}
+        if mode in ("hybrid", "dense"):
+            qvec = _timed(timings, "embed_query", lambda: self.embedder.embed_query(question))
+            rankings["dense"] = _timed(timings, "dense_search", lambda: self.index.search_dense(qvec, n, doc_ids))
+        if mode in ("hybrid", "keyword"):
+            match = fts_query(question)
+            rankings["keyword"] = _timed(timings, "keyword_search", lambda: (
+                self.index.store.keyword_search(match, n, doc_ids, (1.0, self.settings.bigram_weight)) if match else []))
+        weights = {"dense": self.settings.dense_weight, "keyword": self.settings.keyword_weight}
+        fused = _timed(timings, "fusion", lambda: rrf(rankings, weights, self.settings.rrf_k)
+                       if len(rankings) > 1 else next(iter(rankings.values())))
+        keep = fused[: max(k, self.reranker.depth) if self.reranker else k]
+        stored = self.index.store.chunks([rowid for rowid, _ in keep])
+        hits = self._hits(keep, stored, rankings)
+        if self.reranker and hits:
+            hits = _timed(timings, "rerank", lambda: self.reranker.rerank(question, hits))
+        return hits[:k], timings
+
+    @staticmethod
+    def _hits(fused: list[tuple[int, float]], stored: dict[int, StoredChunk], rankings: dict[str, Ranked]) -> list[Hit]:
+        where = {name: {rowid: (rank, score) for rank, (rowid, score) in enumerate(r, start=1)}
+                 for name, r in rankings.items()}
+        hits = []
+        for rowid, score in fused:
+            sc = stored.get(rowid)
+            if sc is None:  # deleted since the FAISS file was written
+                continue
+            scores: dict[str, float] = {}
+            for name, positions in where.items():
+                if rowid in positions:
+                    scores[f"{name}_rank"], scores[name] = float(positions[rowid][0]), positions[rowid][1]
+            if len(rankings) > 1:
+                scores["rrf"] = score
+            hits.append(Hit(sc.chunk, score, len(hits) + 1, scores, sc.source, sc.title))
+        return hits
+
+
+def _timed(timings: dict[str, float], stage: str, fn: Callable):
+    t0 = time.perf_counter()
+    out = fn()
+    timings[stage] = (time.perf_counter() - t0) * 1000
+    return out
+
+
+class CrossEncoderReranker:
+    """Re-score the top `depth` fused passages with a sentence-transformers CrossEncoder."""
+
+    def __init__(self, model: str, device: str = "cpu", depth: int = 20) -> None:
+        self.model_id = model
+        self.device = device
+        self.depth = depth
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                def load(target: str, local: bool):
+                    from sentence_transformers import CrossEncoder
+
+                    return CrossEncoder(target, device=self.device, local_files_only=local)
+
+                self._model = load_model("reranker", self.model_id, load)
+            return self._model
+
+    def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        head = hits[: self.depth]
+        scores = self.model.predict([(question, h.chunk.embedding_text()) for h in head], show_progress_bar=False)
+        order = sorted(range(len(head)), key=lambda i: -float(scores[i]))
+        out = []
+        for rank, i in enumerate(order, start=1):
+            h = head[i]
+            out.append(Hit(h.chunk, float(scores[i]), rank, {**h.scores_by_retriever, "rerank": float(scores[i])},
+                           h.source, h.title))
+        return out + hits[self.depth:]

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from youju.records import Chunk, Document
+from youju.records import Chunk, Document, with_headings
+from youju.retrieval.tokenize import fts_document
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,6 +47,13 @@ CREATE TABLE IF NOT EXISTS chunks(
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+-- Keyword index: pre-segmented jieba words and CJK bigrams of each chunk (rowid = chunk rowid),
+-- written in the same transaction as the chunk, so it is always in step with the store.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    words, bigrams, tokenize = "unicode61 remove_diacritics 0 tokenchars '.%'");
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    DELETE FROM chunks_fts WHERE rowid = old.rowid;
+END;
 """
 
 
@@ -132,9 +140,9 @@ class Store:
 
     @staticmethod
     def put_document(db: sqlite3.Connection, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
-                     *, size: int, mtime_ns: int, chunker: str) -> list[int]:
-        """Insert a document and its chunks (replacing any document at the same path);
-        returns the new chunk rowids, in order."""
+                     keywords: list[tuple[str, str]], *, size: int, mtime_ns: int, chunker: str) -> list[int]:
+        """Insert a document and its chunks (replacing any document at the same path) with
+        their keyword columns (see tokenize.fts_document); returns the new chunk rowids."""
         db.execute("DELETE FROM documents WHERE path=? OR id=?", (doc.meta["path"], doc.id))
         db.execute(
             "INSERT INTO documents(id, path, source, title, text, meta, size, mtime_ns, sha256, chunker, added_at)"
@@ -142,7 +150,7 @@ class Store:
             (doc.id, doc.meta["path"], doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
              size, mtime_ns, doc.meta["sha256"], chunker, time.time()))
         rowids = []
-        for i, (chunk, vec) in enumerate(zip(chunks, vectors)):
+        for i, (chunk, vec, kw) in enumerate(zip(chunks, vectors, keywords)):
             cur = db.execute(
                 "INSERT INTO chunks(id, doc_id, ord, start, end, text, heading_path, meta, vector)"
                 " VALUES(?,?,?,?,?,?,?,?,?)",
@@ -150,7 +158,18 @@ class Store:
                  json.dumps(list(chunk.heading_path), ensure_ascii=False),
                  json.dumps(chunk.meta, ensure_ascii=False), np.asarray(vec, dtype=np.float32).tobytes()))
             rowids.append(cur.lastrowid)
+            db.execute("INSERT INTO chunks_fts(rowid, words, bigrams) VALUES(?,?,?)", (cur.lastrowid, *kw))
         return rowids
+
+    @staticmethod
+    def rebuild_keywords(db: sqlite3.Connection) -> int:
+        """Re-segment every chunk into the keyword index (after a tokenizer change)."""
+        db.execute("DELETE FROM chunks_fts")
+        rows = db.execute("SELECT rowid, text, heading_path FROM chunks").fetchall()
+        for rowid, text, heading_path in rows:
+            db.execute("INSERT INTO chunks_fts(rowid, words, bigrams) VALUES(?,?,?)",
+                       (rowid, *fts_document(with_headings(json.loads(heading_path), text))))
+        return len(rows)
 
     @staticmethod
     def delete_document(db: sqlite3.Connection, path: str) -> list[int]:
@@ -180,6 +199,18 @@ class Store:
         db = self._db()
         return {"documents": db.execute("SELECT COUNT(*) FROM documents").fetchone()[0],
                 "chunks": db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
+
+    def keyword_search(self, match: str, k: int, doc_ids: list[str] | None = None,
+                       weights: tuple[float, float] = (1.0, 1.0)) -> list[tuple[int, float]]:
+        """BM25 top-k as (rowid, score), higher is better. `match` is an FTS5 expression."""
+        sql = (f"SELECT f.rowid, -bm25(chunks_fts, {weights[0]:f}, {weights[1]:f}) AS s FROM chunks_fts f"
+               " WHERE chunks_fts MATCH ?")
+        args: list[Any] = [match]
+        if doc_ids is not None:
+            sql += f" AND f.rowid IN (SELECT rowid FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))}))"
+            args += list(doc_ids)
+        sql += " ORDER BY s DESC LIMIT ?"
+        return [(r[0], r[1]) for r in self._db().execute(sql, [*args, k])]
 
     def rowids_of(self, doc_ids: list[str]) -> list[int]:
         marks = ",".join("?" * len(doc_ids))

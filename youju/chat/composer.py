@@ -1,0 +1,50 @@
+"""The Composer protocol, and what every composer shares: abstaining on weak evidence and
+verifying the answer it wrote."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Protocol
+
+from youju.chat.evidence import Candidate, Evidence
+from youju.i18n import t
+from youju.records import Answer, AnswerSentence, Citation, Hit
+
+History = list[tuple[str, Answer]]  # (question as asked, its answer), oldest first
+
+
+class Composer(Protocol):
+    name: str
+
+    def compose(self, question: str, hits: list[Hit], history: History | None = None) -> Answer: ...
+
+    def stream(self, question: str, hits: list[Hit], history: History | None = None) -> Iterator[str | Answer]:
+        """Text pieces as they are ready; the last item is the finished, verified Answer."""
+        ...
+
+
+def citation_for(n: int, c: Candidate) -> Citation:
+    h = c.hit
+    return Citation(n, h.chunk.id, h.chunk.doc_id, c.start, c.end, c.text, h.source, h.title, h.chunk.heading_path)
+
+
+def abstention(question: str, evidence: Evidence, hits: list[Hit], lang: str, composer: str,
+               timings: dict[str, float]) -> Answer:
+    """"Not in the documents", saying why when it can: a named entity nowhere in the passages,
+    or a figure whose number is missing from the text. The refusal claims nothing; a cited gap
+    is supported when the quoted clause really is in the cited sentence."""
+    t0 = time.perf_counter()
+    citations: tuple[Citation, ...] = ()
+    if evidence.reason == "entity":
+        sentence = AnswerSentence(t("refusal_entity", lang, entities="、".join(evidence.missing_entities)))
+    elif evidence.reason == "figure" and evidence.figure_gap is not None:
+        gap = evidence.figure_gap
+        clause = (gap.figure_clause or gap.text).strip(",，;；:： ")
+        sentence = AnswerSentence(t("refusal_figure", lang, clause=clause), (1,), clause in gap.text)
+        citations = (citation_for(1, gap),)
+    else:
+        sentence = AnswerSentence(t("refusal", lang))
+    text = sentence.text + "".join(f"[{n}]" for n in sentence.citations)
+    timings["verify"] = (time.perf_counter() - t0) * 1000
+    return Answer(question, text, citations, tuple(hits), True, timings, (sentence,), composer=composer)

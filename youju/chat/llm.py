@@ -1,0 +1,157 @@
+"""A local causal chat model through transformers (AutoModelForCausalLM and the tokenizer's
+chat template), CPU by default, streamed with TextIteratorStreamer. The prompt numbers the
+passages, asks for [n] after every claim, forbids outside knowledge and names the exact
+refusal sentence. Weak evidence is refused before the model runs, and whatever the model
+writes goes through the same verifier as extractive answers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+from youju.chat.composer import History, abstention
+from youju.chat.evidence import DEFAULT_THRESHOLDS, Thresholds, gather
+from youju.chat.verify import Verifier
+from youju.embeddings.base import Embedder
+from youju.errors import ModelError
+from youju.i18n import t
+from youju.modelload import load_model
+from youju.records import Answer, Citation, Hit
+
+SYSTEM_PROMPT = {
+    "zh": ("你是严谨的政策文件问答助手。只能依据用户给出的编号资料回答,不得使用资料以外的任何知识。"
+           "每个陈述事实的句子末尾都要用方括号标注所依据资料的编号,例如[1]或[2][3]。"
+           "回答要简短:先用一句话直接回答,再给出最多两句补充。"
+           "如果资料中没有答案,只回答这一句:{refusal}"),
+    "en": ("You answer questions about policy documents strictly from the numbered passages the user gives; "
+           "never use outside knowledge. End every sentence that states a fact with the number of its passage "
+           "in square brackets, e.g. [1] or [2][3]. Be brief: one sentence that answers, then at most two more. "
+           "If the passages do not answer the question, reply with exactly this sentence: {refusal}"),
+}
+USER_PROMPT = {"zh": "资料:\n{passages}\n\n问题:{question}", "en": "Passages:\n{passages}\n\nQuestion: {question}"}
+
+
+class TransformersComposer:
+    name = "llm"
+
+    def __init__(self, model: str, embedder: Embedder | None, lang: str = "zh", max_new_tokens: int = 256,
+                 max_time: float = 60.0, thresholds: Thresholds = DEFAULT_THRESHOLDS, device: str = "cpu") -> None:
+        self.model_id = model
+        self.embedder = embedder
+        self.lang = lang
+        self.max_new_tokens = max_new_tokens
+        self.max_time = max_time
+        self.thresholds = thresholds
+        self.device = device
+        self.verifier = Verifier(embedder, no_fact=(t("refusal", lang),))
+        self._loaded = None
+        self._lock = threading.Lock()
+
+    def load(self):
+        """(tokenizer, model), loaded once. Raises ModelError with one readable sentence."""
+        with self._lock:
+            if self._loaded is None:
+                def load(target: str, local: bool):
+                    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+                    return (AutoTokenizer.from_pretrained(target, local_files_only=local),
+                            AutoModelForCausalLM.from_pretrained(target, local_files_only=local))
+
+                tok, model = load_model("LLM", self.model_id, load)
+                if not getattr(tok, "chat_template", None):
+                    raise ModelError(f"LLM {self.model_id!r} has no chat template; use a chat/instruct model",
+                                     zh=f"大模型 {self.model_id!r} 没有对话模板;请使用对话(instruct)模型")
+                model.to(self.device).eval()
+                self._loaded = (tok, model)
+            return self._loaded
+
+    def compose(self, question: str, hits: list[Hit], history: History | None = None) -> Answer:
+        answer = None
+        for item in self.stream(question, hits, history):
+            if isinstance(item, Answer):
+                answer = item
+        return answer
+
+    def stream(self, question: str, hits: list[Hit], history: History | None = None) -> Iterator[str | Answer]:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        evidence = gather(question, hits, self.embedder, self.thresholds)
+        timings["analyse"] = (time.perf_counter() - t0) * 1000
+        if evidence.abstain:  # refused before the model can guess
+            answer = abstention(question, evidence, hits, self.lang, self.name, timings)
+            yield answer.text
+            yield answer
+            return
+        tok, model = self.load()
+        t1 = time.perf_counter()
+        raw = ""
+        for piece in self._generate(tok, model, self.messages(question, hits, history)):
+            raw += piece
+            yield piece
+        timings["compose"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        answer = self.finish(question, raw, hits)
+        timings["verify"] = (time.perf_counter() - t2) * 1000
+        yield Answer(**{**answer.__dict__, "timings": timings})
+
+    def messages(self, question: str, hits: list[Hit], history: History | None = None) -> list[dict[str, str]]:
+        refusal = t("refusal", self.lang)
+        passages = "\n\n".join(f"[{i}] {' > '.join(h.chunk.heading_path) or h.title}\n{h.chunk.text}"
+                               for i, h in enumerate(hits, start=1))
+        msgs = [{"role": "system", "content": SYSTEM_PROMPT[self.lang].format(refusal=refusal)}]
+        for asked, answer in (history or [])[-2:]:  # a little context for follow-ups
+            msgs += [{"role": "user", "content": asked}, {"role": "assistant", "content": answer.text}]
+        msgs.append({"role": "user", "content": USER_PROMPT[self.lang].format(passages=passages, question=question)})
+        return msgs
+
+    def _generate(self, tok, model, messages: list[dict[str, str]]) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                         return_dict=True).to(self.device)
+        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=self.max_time + 30)
+        kwargs = dict(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens, max_time=self.max_time,
+                      do_sample=False, pad_token_id=tok.pad_token_id or tok.eos_token_id)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                model.generate(**kwargs)
+            except BaseException as exc:  # surfaced below, in the caller's thread
+                errors.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        yield from (piece for piece in streamer if piece)
+        thread.join()
+        if errors:
+            raise ModelError(f"the LLM failed while generating ({type(errors[0]).__name__}: {errors[0]})")
+
+    def finish(self, question: str, raw: str, hits: list[Hit]) -> Answer:
+        """Turn the model's text into a verified Answer: [n] means passage n; each citation is
+        narrowed to the sentence(s) of that passage that support the claim."""
+        from youju.chat.citations import split_answer, supporting_span
+
+        text = raw.strip()
+        refusal = t("refusal", self.lang)
+        if not text or refusal in text:
+            verified = self.verifier.verify(refusal, {})
+            return Answer(question, verified.text, (), tuple(hits), True, {}, verified.sentences, composer=self.name)
+        spans: dict[int, tuple[int, int]] = {}
+        for sentence, cited in split_answer(text):
+            for n in cited:
+                if 1 <= n <= len(hits):  # passage n; anything else points at nothing
+                    a, b = supporting_span(sentence, hits[n - 1].chunk)
+                    old = spans.get(n, (a, b))
+                    spans[n] = (min(a, old[0]), max(b, old[1]))  # cited twice: cover both sentences
+        citations: dict[int, Citation] = {}
+        for n, (start, end) in spans.items():
+            h = hits[n - 1]
+            quote = h.chunk.text[start - h.chunk.start:end - h.chunk.start]
+            citations[n] = Citation(n, h.chunk.id, h.chunk.doc_id, start, end, quote, h.source, h.title,
+                                    h.chunk.heading_path)
+        verified = self.verifier.verify(text, citations)
+        return Answer(question, verified.text, verified.citations, tuple(hits), False, {}, verified.sentences,
+                      composer=self.name)

@@ -1,0 +1,77 @@
+"""Answers as JSON-ready dicts and as terminal text (shared by the CLI, the evaluation runner
+and the chat UI's exports)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from youju.i18n import t
+from youju.records import Answer, Hit
+
+DocText = Callable[[str], str]  # doc_id -> stored document text
+
+
+def hit_to_dict(h: Hit) -> dict:
+    return {"rank": h.rank, "doc": h.source, "title": h.title, "heading_path": list(h.chunk.heading_path),
+            "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text, "score": round(h.score, 6),
+            "chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id,
+            "scores_by_retriever": {k: round(v, 6) for k, v in h.scores_by_retriever.items()}}
+
+
+def answer_to_dict(a: Answer) -> dict:
+    """The `youju ask --json` shape: question, answer, abstained, citations, hits, timings_ms,
+    and a few more fields (verdicts per sentence, the standalone question, notes)."""
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "citations": [{"n": c.n, "doc": c.source, "start": c.start, "end": c.end, "quote": c.quote,
+                       "title": c.title, "heading_path": list(c.heading_path), "chunk_id": c.chunk_id,
+                       "doc_id": c.doc_id} for c in a.citations],
+        "hits": [hit_to_dict(h) for h in a.hits],
+        "timings_ms": {k: round(v, 2) for k, v in a.timings.items()},
+        "sentences": [{"text": s.text, "citations": list(s.citations), "supported": s.supported,
+                       "reason": s.reason} for s in a.sentences],
+        "standalone_question": a.standalone_question,
+        "composer": a.composer,
+        "notes": list(a.notes),
+    }
+
+
+def context_around(text: str, start: int, end: int, width: int = 40) -> tuple[str, str, str]:
+    """(before, quote, after): the quoted span with a little of its surroundings."""
+    a, b = max(0, start - width), min(len(text), end + width)
+    before = ("…" if a > 0 else "") + text[a:start].replace("\n", " ")
+    after = text[end:b].replace("\n", " ") + ("…" if b < len(text) else "")
+    return before, text[start:end].replace("\n", " "), after
+
+
+def answer_text(a: Answer, doc_text: DocText, lang: str = "zh") -> str:
+    """The answer for a terminal: text with [n] (unsupported sentences marked), then the
+    numbered sources with the quoted span 【highlighted】 in a little context."""
+    lines = []
+    if a.standalone_question and a.standalone_question != a.question:
+        lines.append(t("rewritten", lang, question=a.standalone_question))
+    body = ""
+    for s in a.sentences:
+        body += s.text + "".join(f"[{n}]" for n in s.citations)
+        if s.supported is False:
+            body += t("unsupported", lang)
+    lines.append(body or a.text)
+    lines += [f"({note})" for note in a.notes]
+    if a.citations:
+        lines += ["", t("sources", lang)]
+        for c in a.citations:
+            path = " > ".join(h for h in c.heading_path if h != c.title)
+            lines.append(f"[{c.n}] {c.title}" + (f" › {path}" if path else ""))
+            lines.append(f"    {c.source}, " + t("chars", lang, start=c.start, end=c.end))
+            before, quote, after = context_around(doc_text(c.doc_id), c.start, c.end)
+            lines.append(f"    {before}【{quote}】{after}")
+    if a.abstained and a.hits:
+        lines += ["", t("nearest", lang)]
+        for h in a.hits[:3]:
+            path = " > ".join(h.chunk.heading_path) or h.title
+            lines.append(f"- {h.source} · {path} (" + t("chars", lang, start=h.chunk.start, end=h.chunk.end) + ")")
+            snippet = h.chunk.text.replace("\n", " ")
+            lines.append("    " + (snippet[:120] + "…" if len(snippet) > 120 else snippet))
+    return "\n".join(lines)
