@@ -66,6 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("eval", help="run, compare and manage evaluation sets",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Offline evaluation on the current index (nothing is ingested).",
+                       epilog="""modes:
+  youju eval SET.jsonl [--out DIR] [-k K] [--composer C] [--ablate] [--fail-under SPEC]
+        run every question; write metrics.json, results.jsonl, report.md, report.html
+  youju eval compare RUN_A RUN_B [--out FILE.html]
+        metric deltas with 95% intervals, and the questions that got better or worse
+  youju eval validate SET.jsonl [--corpus DIR]
+        check a set: its format, and that every evidence text is found in its document
+  youju eval from-feedback [FEEDBACK.jsonl] [--out FILE] [--exclude SET.jsonl]
+        turn chat feedback into draft evaluation items
+Each mode has its own --help, e.g. `youju eval compare --help`.""")
+    p.add_argument("target", metavar="SET|compare|validate|from-feedback")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    _common(p)
+    p.set_defaults(func=cmd_eval)
+
     p = sub.add_parser("list", help="list indexed documents", description="List the documents in the index.")
     p.add_argument("--json", action="store_true", help="print JSON")
     _common(p)
@@ -207,6 +225,189 @@ def _print_hits(question: str, hits, timings: dict[str, float], lang: str) -> No
         print("    " + h.chunk.text.replace("\n", "\n    "))
     print(t("timings", lang, items=", ".join(f"{k} {v:.1f}" for k, v in timings.items())))
     print()
+
+
+# --- eval ----------------------------------------------------------------------------------------
+
+def _eval_parser(mode: str) -> argparse.ArgumentParser:
+    if mode == "compare":
+        p = argparse.ArgumentParser(prog="youju eval compare", description="Compare two evaluation runs: metric "
+                                    "deltas with paired-bootstrap 95% intervals, questions that got better or worse.")
+        p.add_argument("run_a", type=Path, metavar="RUN_A")
+        p.add_argument("run_b", type=Path, metavar="RUN_B")
+        p.add_argument("--mode", help="retrieval mode to compare (default: each run's main one)")
+        p.add_argument("--out", type=Path, help="HTML file to write (default: RUN_B/compare.html)")
+    elif mode == "validate":
+        p = argparse.ArgumentParser(prog="youju eval validate", description="Check an evaluation set: every "
+                                    "line's format, and that every evidence text is found verbatim in its document "
+                                    "(in the index, or in the files under --corpus).")
+        p.add_argument("set", type=Path, metavar="SET.jsonl")
+        p.add_argument("--corpus", type=Path, help="resolve evidence against these files instead of the index")
+    elif mode == "from-feedback":
+        p = argparse.ArgumentParser(prog="youju eval from-feedback", description="Turn chat feedback (thumbs "
+                                    "up/down, wrong citation) into draft evaluation items (JSON lines).")
+        p.add_argument("feedback", type=Path, nargs="?", metavar="FEEDBACK.jsonl",
+                       help="default: <home>/feedback.jsonl")
+        p.add_argument("--out", type=Path, help="write the drafts here (default: print them)")
+        p.add_argument("--exclude", type=Path, metavar="SET.jsonl", help="skip questions already in this set")
+    else:
+        p = argparse.ArgumentParser(prog="youju eval SET.jsonl", description="Run an evaluation set on the "
+                                    "current index and write metrics.json, results.jsonl, report.md, report.html.")
+        p.add_argument("--out", type=Path, help="run folder (default: runs/<set>-<time>)")
+        p.add_argument("-k", type=int, help="passages given to the composer (default 5)")
+        p.add_argument("--composer", choices=["extractive", "llm"])
+        p.add_argument("--llm", metavar="MODEL")
+        p.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"], help="the main retrieval mode")
+        p.add_argument("--ablate", action="store_true", help="also run keyword-only and dense-only retrieval")
+        p.add_argument("--fail-under", metavar="SPEC",
+                       help="e.g. recall@5=0.9,key_fact_recall=0.8: exit 1 when a metric is below (for "
+                            "false_abstention: above) its threshold")
+    _common(p)
+    return p
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    mode = args.target if args.target in ("compare", "validate", "from-feedback") else "run"
+    sub = _eval_parser(mode).parse_args(args.rest if mode != "run" else args.rest)
+    for key in ("home", "index", "model", "lang"):  # common options may come before the target
+        if getattr(sub, key, None) is None:
+            setattr(sub, key, getattr(args, key))
+    lang = _lang(sub)
+    if mode == "compare":
+        return _eval_compare(sub)
+    if mode == "validate":
+        return _eval_validate(sub, lang)
+    if mode == "from-feedback":
+        return _eval_from_feedback(sub)
+    sub.set = Path(args.target)
+    return _eval_run(sub, lang)
+
+
+def _eval_run(args: argparse.Namespace, lang: str) -> int:
+    import time as _time
+
+    from youju.evaluation.report import write_run
+    from youju.evaluation.runner import check_thresholds, run
+
+    if args.fail_under:
+        check_thresholds({"overall": {}}, args.fail_under)  # reject a bad spec before the long run
+    engine = _engine(args)
+    index = engine.index()
+    counts = index.store.counts()
+    print(t("eval_using", lang, path=index.path, documents=counts["documents"], chunks=counts["chunks"],
+            model=engine.embedder.fingerprint), file=sys.stderr)
+    modes = [engine.settings.retrieval] + ([m for m in ("keyword", "dense") if m != engine.settings.retrieval]
+                                           if args.ablate else [])
+    bar = _progress_bar("eval")
+    result = run(engine, args.set, k=args.k, composer=args.composer, modes=modes,
+                 progress=lambda done, total: _tick(bar, done, total))
+    bar.close()
+    out = args.out or Path("runs") / f"{args.set.stem}-{_time.strftime('%Y%m%d-%H%M%S')}"
+    write_run(result, out)
+    summary = result["metrics"][modes[0]]["overall"]
+    for mode in modes:
+        o = result["metrics"][mode]["overall"]
+        print(f"{mode:>8}: " + ", ".join(f"{k} {o[k]['value']:.3f}" for k in
+                                         ("recall@1", "recall@5", "key_fact_recall", "citation_precision",
+                                          "supported_rate", "abstain_recall", "false_abstention") if k in o))
+    print(t("eval_written", lang, path=out))
+    if args.fail_under:
+        failures = check_thresholds({"overall": summary}, args.fail_under)
+        if failures:
+            print(t("eval_below", lang, failures="; ".join(failures)), file=sys.stderr)
+            return 1
+    return 0
+
+
+def _progress_bar(desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=0, desc=desc, unit="q", mininterval=0.5, leave=False, dynamic_ncols=True, disable=None)
+
+
+def _tick(bar, done: int, total: int) -> None:
+    bar.total = total
+    bar.n = done
+    bar.refresh()
+
+
+def _eval_compare(args: argparse.Namespace) -> int:
+    from youju.evaluation.compare import compare, compare_html, compare_text
+    from youju.evaluation.report import load_run
+
+    result = compare(load_run(args.run_a), load_run(args.run_b), args.mode)
+    print(compare_text(result))
+    out = args.out or args.run_b / "compare.html"
+    out.write_text(compare_html(result), encoding="utf-8")
+    print(f"\n{out}")
+    return 0
+
+
+def _eval_validate(args: argparse.Namespace, lang: str) -> int:
+    from youju.evaluation.evalset import parse_eval_set, resolve_each
+
+    items, problems = parse_eval_set(args.set)
+    if args.corpus:
+        documents = _documents_from_files(args.corpus)
+    else:
+        store = _engine(args).index_for_reading().store
+        documents = {d.source: (d.id, store.document(d.id).text) for d in store.documents()}
+    resolved, more = resolve_each(items, documents, args.set.name)
+    problems += more
+    for p in problems:
+        print(f"{t('error', lang)}: {p.text(lang)}", file=sys.stderr)
+    print(_coverage_report(resolved, documents))
+    return 1 if problems else 0
+
+
+def _documents_from_files(folder: Path) -> dict[str, tuple[str, str]]:
+    from youju.config import Settings
+    from youju.ingest.documents import build_document
+    from youju.ingest.pipeline import discover
+
+    chunking = Settings.from_env().chunking()
+    files, _ = discover([folder])
+    out = {}
+    for path, source in files:
+        doc, _ = build_document(path, source, path.read_bytes(), chunking)
+        out[source] = (doc.id, doc.text)
+    return out
+
+
+def _coverage_report(resolved, documents: dict[str, tuple[str, str]]) -> str:
+    """How the set covers its documents: questions by type, and gold evidence by document and
+    by position in it (beginning, middle, end third)."""
+    from collections import Counter
+
+    by_type = Counter(r.item.type for r in resolved)
+    texts = {doc_id: (source, len(text)) for source, (doc_id, text) in documents.items()}
+    where: Counter = Counter()
+    for r in resolved:
+        for group in r.gold:
+            g = group[0]
+            source, n = texts[g.doc_id]
+            where[(source, min(2, 3 * g.start // max(n, 1)))] += 1
+    lines = [f"{len(resolved)} questions: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())),
+             "evidence spans by document (beginning / middle / end):"]
+    for source in sorted({s for s, _ in where}):
+        lines.append(f"  {source}: " + " / ".join(str(where[(source, i)]) for i in range(3)))
+    return "\n".join(lines)
+
+
+def _eval_from_feedback(args: argparse.Namespace) -> int:
+    from youju.evaluation.evalset import load_eval_set
+    from youju.evaluation.feedback import draft_items, read_feedback
+
+    path = args.feedback or _settings(args).home / "feedback.jsonl"
+    known = {i.question for i in load_eval_set(args.exclude)} if args.exclude else set()
+    drafts = draft_items(read_feedback(path), known)
+    text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"{len(drafts)} drafts -> {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 # --- list ---------------------------------------------------------------------------------------

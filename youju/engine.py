@@ -151,23 +151,28 @@ class Engine:
         return ExtractiveComposer(self.embedder, s.lang, thresholds), note
 
     def ask(self, question: str, conversation=None, k: int | None = None, doc_ids: list[str] | None = None,
-            composer: str | None = None) -> Answer:
+            composer: str | None = None, mode: str | None = None, hits: list[Hit] | None = None) -> Answer:
         answer = None
-        for item in self.ask_stream(question, conversation, k, doc_ids, composer):
+        for item in self.ask_stream(question, conversation, k, doc_ids, composer, mode, hits):
             if isinstance(item, Answer):
                 answer = item
         return answer
 
     def ask_stream(self, question: str, conversation=None, k: int | None = None, doc_ids: list[str] | None = None,
-                   composer: str | None = None) -> Iterator[str | Answer]:
-        """Answer a question: rewrite a follow-up against the conversation, retrieve, compose,
-        verify. Yields text pieces as they are ready, then the Answer."""
+                   composer: str | None = None, mode: str | None = None,
+                   hits: list[Hit] | None = None) -> Iterator[str | Answer]:
+        """Answer a question: rewrite a follow-up against the conversation, retrieve (`mode`
+        overrides the retriever; given `hits` skip it), compose, verify. Yields text pieces as
+        they are ready, then the Answer."""
         self.warm_up()  # model loading is start-up, not part of this answer's timings
         t0 = time.perf_counter()
         question = question.strip()
         standalone = conversation.rewrite(question) if conversation is not None else question
         rewrite_ms = (time.perf_counter() - t0) * 1000
-        hits, timings = self.retrieve(standalone, k, doc_ids)
+        if hits is None:
+            hits, timings = self.retrieve(standalone, k, doc_ids, mode)
+        else:
+            timings = {}
         comp, note = self.composer(composer)
         history = conversation.history() if conversation is not None else None
         answer = None

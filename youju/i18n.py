@@ -52,6 +52,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "llm_failed": {"zh": "本地大模型无法加载({error}),已改用抽取式回答。",
                    "en": "The local LLM could not be loaded ({error}); used the extractive composer."},
     "rewritten": {"zh": "(按上下文理解为:{question})", "en": "(understood as: {question})"},
+    "eval_using": {"zh": "使用索引 {path}({documents} 个文档,{chunks} 个片段,模型 {model})",
+                   "en": "using the index at {path} ({documents} documents, {chunks} chunks, model {model})"},
+    "eval_written": {"zh": "评测结果已写入 {path}(report.html、report.md、metrics.json、results.jsonl)",
+                     "en": "wrote {path} (report.html, report.md, metrics.json, results.jsonl)"},
+    "eval_below": {"zh": "质量低于阈值:{failures}", "en": "quality below threshold: {failures}"},
     "list_empty": {"zh": "索引为空。用 youju ingest 路径 添加文档。", "en": "The index is empty. Add documents with: youju ingest PATH"},
 }
 

@@ -64,10 +64,9 @@ class Evidence:
 def gather(question: str, hits: list[Hit], embedder: Embedder | None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
            max_hits: int = 5) -> Evidence:
     info = analyse(question)
-    weights = _word_weights(info)
     q_bigrams = set(bigrams("".join(info.content)))
     seen: set[tuple[str, int, int]] = set()
-    rough: list[tuple[float, Hit, int, int, str]] = []
+    sentences: list[tuple[Hit, int, int, str, str]] = []
     for hit in hits[:max_hits]:
         context = with_headings(hit.chunk.heading_path, "") + hit.title
         for a, b in split_sentences(hit.chunk.text):
@@ -76,8 +75,10 @@ def gather(question: str, hits: list[Hit], embedder: Embedder | None, thresholds
             if key in seen or len(text) < 4 or text.rstrip("。:：") in hit.chunk.heading_path:
                 continue  # headings state nothing (and 典型做法之13 is no figure)
             seen.add(key)
-            lex = _lexical(text, context, weights, q_bigrams)
-            rough.append((lex, hit, key[1], key[2], text))
+            sentences.append((hit, key[1], key[2], text, context))
+    weights = _word_weights(info, [s[3] for s in sentences])
+    rough = [(_lexical(text, context, weights, q_bigrams), hit, start, end, text)
+             for hit, start, end, text, context in sentences]
     rough.sort(key=lambda r: (-r[0], r[1].rank))
     dense = _dense_scores(question, [r[4] for r in rough[:MAX_DENSE_CANDIDATES]], embedder)
     specificity = _specificity(info, [r[4] for r in rough])
@@ -86,10 +87,15 @@ def gather(question: str, hits: list[Hit], embedder: Embedder | None, thresholds
     return _decide(info, tuple(candidates), hits, thresholds)
 
 
-def _word_weights(info: QuestionInfo) -> dict[str, float]:
-    """Longer words are more specific; entity words count extra."""
+def _word_weights(info: QuestionInfo, sentences: list[str]) -> dict[str, float]:
+    """Longer words are more specific, and so are words few of the candidate sentences share
+    (总体定位 says more than 杭州 when every passage is about 杭州); entity words count extra, and
+    so does what an X的Y question asks for (Y)."""
     cores = {entity_core(e) for e in info.entities}
-    return {w: len(w) * (1.5 if any(c in w or w in c for c in cores) else 1.0) for w in info.content}
+    n = len(sentences)
+    return {w: len(w) * math.log(1 + n / (1 + sum(1 for s in sentences if w in s)))
+            * (1.5 if any(c in w or w in c for c in cores) else 1.0) * (2.0 if w in info.focus else 1.0)
+            for w in info.content}
 
 
 def _lexical(text: str, context: str, weights: dict[str, float], q_bigrams: set[str]) -> float:

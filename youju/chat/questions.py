@@ -31,6 +31,7 @@ class QuestionInfo:
     content: tuple[str, ...]  # words that say what the question is about
     entities: tuple[str, ...]  # places and organisations it names
     attribute: tuple[str, ...]  # content words that are not entities (面积, 动车, 重点任务)
+    focus: tuple[str, ...] = ()  # what X的Y asks for: the words after the last 的 (总体定位)
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -44,7 +45,9 @@ def analyse(question: str) -> QuestionInfo:
         kind = "figure"
     else:
         kind = "fact"
-    return QuestionInfo(question, kind, bool(_COMPARE.search(question)), content, entities, attribute)
+    tail = question.rsplit("的", 1)[1] if "的" in question else ""
+    focus = tuple(w for w in attribute if w in tail)
+    return QuestionInfo(question, kind, bool(_COMPARE.search(question)), content, entities, attribute, focus)
 
 
 def _entities(question: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from youju.errors import InputError
 
-KNOWN_FIELDS = {"id", "question", "answer", "key_facts", "type", "evidence", "tags"}
+KNOWN_FIELDS = {"id", "question", "answer", "key_facts", "type", "evidence", "tags", "note"}
 
 
 @dataclass(frozen=True)
@@ -51,19 +51,31 @@ class ResolvedItem:
 
 
 def load_eval_set(path: Path) -> list[EvalItem]:
-    """Parse and check a set; every problem is an InputError naming the line."""
+    """Parse and check a set; the first problem is an InputError naming its line."""
+    items, problems = parse_eval_set(path)
+    if problems:
+        raise problems[0]
+    return items
+
+
+def parse_eval_set(path: Path) -> tuple[list[EvalItem], list[InputError]]:
+    """Every item that parses, and every problem (each naming its line)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"no such evaluation set: {path}", zh=f"找不到评测集:{path}")
     items: list[EvalItem] = []
+    problems: list[InputError] = []
     seen: set[str] = set()
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():
             continue
-        items.append(_parse_line(path, n, raw, seen))
-    if not items:
-        raise InputError(f"{path} holds no questions")
-    return items
+        try:
+            items.append(_parse_line(path, n, raw, seen))
+        except InputError as exc:
+            problems.append(exc)
+    if not items and not problems:
+        problems.append(InputError(f"{path} holds no questions"))
+    return items, problems
 
 
 def _parse_line(path: Path, n: int, raw: str, seen: set[str]) -> EvalItem:
@@ -90,6 +102,9 @@ def _parse_line(path: Path, n: int, raw: str, seen: set[str]) -> EvalItem:
             isinstance(e, dict) and isinstance(e.get("doc"), str) and isinstance(e.get("text"), str) and e["text"]
             for e in evidence):
         raise InputError(f"{where}: 'evidence' must be a list of {{\"doc\": ..., \"text\": ...}}")
+    if data.get("note"):
+        raise InputError(f"{where}: has a note left to act on ({str(data['note'])[:60]}…); "
+                         "resolve it and delete the note")
     kind = data.get("type", "fact" if evidence else "unanswerable")
     if kind == "unanswerable" and evidence:
         raise InputError(f"{where}: an unanswerable item cannot have evidence")
@@ -124,6 +139,18 @@ def resolve(items: list[EvalItem], documents: dict[str, tuple[str, str]], set_na
             gold.append([GoldSpan(doc_id, source, a, b) for a, b in spans])
         out.append(ResolvedItem(item, gold))
     return out
+
+
+def resolve_each(items: list[EvalItem], documents: dict[str, tuple[str, str]],
+                 set_name: str = "set") -> tuple[list[ResolvedItem], list[InputError]]:
+    """Like resolve, but collects every problem instead of stopping at the first."""
+    resolved, problems = [], []
+    for item in items:
+        try:
+            resolved += resolve([item], documents, set_name)
+        except InputError as exc:
+            problems.append(exc)
+    return resolved, problems
 
 
 def _by_file_name(by_name: dict[str, list[str]], doc: str, item: EvalItem, set_name: str) -> str:

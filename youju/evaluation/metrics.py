@@ -1,13 +1,19 @@
-"""Retrieval metrics by span overlap with gold evidence. A passage covers an evidence span when
-it overlaps at least half of it; an evidence item counts as found when any of its occurrences
-is covered. Defined on (doc_id, start, end) spans, so they are fair across chunkings."""
+"""Evaluation metrics, each defined here once (docs/EVALUATION.md explains them).
+
+Retrieval, by span overlap with gold evidence: a passage covers an evidence span when it
+overlaps at least half of it; an evidence item counts as found when any of its occurrences is
+covered. Defined on (doc_id, start, end) spans, so they are fair across chunkings.
+Answers: key-fact recall and character ROUGE-L on normalised text, citation precision and
+recall against gold spans, the verifier's supported-sentence rate, abstention scores."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
+from youju.chat.citations import strip_markers
 from youju.evaluation.evalset import GoldSpan
+from youju.textnorm import canonical
 
 Span = tuple[str, int, int]  # doc_id, start, end
 
@@ -72,3 +78,90 @@ def budget_recall(spans: Sequence[Span], gold: Sequence[Sequence[GoldSpan]], bud
         left -= end - start
         found |= _covered_groups((doc_id, start, end), gold)
     return len(found) / len(gold)
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+def normalise_for_match(text: str) -> str:
+    """Full/half width, thousands separators, Chinese numerals and 万/亿 amounts made canonical
+    (八个 = 8个, 2.7万 = 27000), spaces dropped, Latin lower-cased: for key-fact matching."""
+    return canonical(text).lower()
+
+
+def key_fact_recall(answer: str, key_facts: Sequence[str]) -> float | None:
+    """Share of key facts the answer states (after normalisation); None without key facts."""
+    if not key_facts:
+        return None
+    text = normalise_for_match(strip_markers(answer))
+    return sum(1 for f in key_facts if normalise_for_match(f) in text) / len(key_facts)
+
+
+def rouge_l(answer: str, reference: str | None) -> float | None:
+    """Character-level ROUGE-L F1 (longest common subsequence) against the reference answer,
+    markers and punctuation removed: Chinese has no spaces, so characters are the tokens."""
+    if not reference:
+        return None
+    a, r = _chars(strip_markers(answer)), _chars(reference)
+    if not a or not r:
+        return 0.0
+    lcs = _lcs(a, r)
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(a), lcs / len(r)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _chars(text: str) -> str:
+    return "".join(ch for ch in normalise_for_match(text) if ch.isalnum() or ch in ".%")
+
+
+def _lcs(a: str, b: str) -> int:
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0]
+        for j, other in enumerate(b, start=1):
+            cur.append(prev[j - 1] + 1 if ch == other else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
+
+
+def citation_precision(citations: Sequence[Span], quotes: Sequence[str], gold: Sequence[Sequence[GoldSpan]],
+                       key_facts: Sequence[str]) -> float | None:
+    """Share of citations whose span overlaps gold evidence or whose quote contains a key fact;
+    None for an answer without citations."""
+    if not citations:
+        return None
+    facts = [normalise_for_match(f) for f in key_facts]
+    good = 0
+    for span, quote in zip(citations, quotes):
+        overlaps = any(span[0] == g.doc_id and span[1] < g.end and g.start < span[2] for group in gold for g in group)
+        if overlaps or any(f in normalise_for_match(quote) for f in facts):
+            good += 1
+    return good / len(citations)
+
+
+def citation_recall(citations: Sequence[Span], gold: Sequence[Sequence[GoldSpan]]) -> float | None:
+    """Share of gold evidence items that some citation overlaps; None without gold evidence."""
+    if not gold:
+        return None
+    found = sum(1 for group in gold
+                if any(c[0] == g.doc_id and c[1] < g.end and g.start < c[2] for c in citations for g in group))
+    return found / len(gold)
+
+
+def supported_rate(verdicts: Sequence[bool | None]) -> float | None:
+    """Share of the answer's fact-stating sentences the verifier found supported."""
+    judged = [v for v in verdicts if v is not None]
+    return sum(judged) / len(judged) if judged else None
+
+
+def abstention_scores(expected: Sequence[bool], abstained: Sequence[bool]) -> dict[str, float | None]:
+    """Precision and recall of abstaining on unanswerable items; false-abstention rate on the
+    answerable ones."""
+    tp = sum(1 for e, a in zip(expected, abstained) if e and a)
+    fp = sum(1 for e, a in zip(expected, abstained) if not e and a)
+    unanswerable = sum(expected)
+    answerable = len(expected) - unanswerable
+    return {"abstain_precision": tp / (tp + fp) if tp + fp else None,
+            "abstain_recall": tp / unanswerable if unanswerable else None,
+            "false_abstention": fp / answerable if answerable else None}

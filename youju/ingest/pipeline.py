@@ -174,5 +174,6 @@ def _bar(enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=0, unit="chunk", desc="Embedding", mininterval=0.5, leave=False, dynamic_ncols=True)
+    return tqdm(total=0, unit="chunk", desc="Embedding", mininterval=0.5, leave=False, dynamic_ncols=True,
+                disable=None)  # None: no bar when stderr is not a terminal (CI logs)
 
