@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from browser import browser, screenshot  # noqa: F401 - the fixture
 from conftest import CORPUS, run_cli
 from test_evaluation import SET

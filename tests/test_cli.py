@@ -11,7 +11,8 @@ from conftest import CORPUS, REPO, run_cli
 HEAVY = ("torch", "transformers", "sentence_transformers", "faiss", "gradio", "numpy")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["ingest", "--help"], ["ask", "--help"], ["list", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["ingest", "--help"], ["ask", "--help"], ["list", "--help"],
+                                  ["chat", "--help"], ["remove", "--help"], ["eval", "--help"]])
 def test_help_is_instant_and_imports_nothing_heavy(argv: list[str]) -> None:
     code = ("import sys\nfrom youju.cli import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
@@ -44,6 +45,13 @@ def test_ingest_ask_list_round_trip(tmp_path: Path) -> None:
     listing = json.loads(run_cli("list", "--json", env=env).stdout)
     assert sorted(d["doc"] for d in listing) == sorted(p.name for p in CORPUS.glob("*.txt"))
     assert all(d["chunks"] > 0 for d in listing)
+    gone = listing[0]["doc"]
+    out = run_cli("remove", gone, env=env)
+    assert out.returncode == 0 and gone in out.stdout, out.stderr
+    after = json.loads(run_cli("list", "--json", env=env).stdout)
+    assert sorted(d["doc"] for d in after) == sorted(d["doc"] for d in listing[1:])
+    missing = run_cli("remove", gone, env=env)
+    assert missing.returncode != 0 and len(missing.stderr.strip().splitlines()) == 1
 
 
 def test_ask_reads_questions_from_stdin_one_json_per_line(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, run_cli
+
 from youju.evaluation import metrics as m
 from youju.evaluation.evalset import GoldSpan
 from youju.evaluation.stats import bootstrap_ci, percentile

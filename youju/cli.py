@@ -17,6 +17,7 @@ EPILOG = """examples:
   youju ask --json "南京都市圈的面积有多大"
   youju ask --passages "成都至德眉资的动车要多久?"   the retrieved passages, with offsets
   youju list                           what is indexed
+  youju chat                           the chat in a browser, on http://127.0.0.1:7860
 
 Data (prepared models, the default index) lives in YOUJU_HOME
 (default: the user data folder, e.g. ~/.local/share/youju)."""
@@ -65,6 +66,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passages", action="store_true", help="print the retrieved passages instead of an answer")
     _common(p)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="open the chat in a browser (Gradio, on localhost)",
+                       description="Start the chat UI: streamed cited answers, the sources panel, document upload "
+                                   "and viewer. Binds to 127.0.0.1 unless --host says otherwise. On a first run it "
+                                   "prepares the model and indexes the sample corpus, with progress on the page.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--share", action="store_true", help="also publish through a Gradio share link (needs internet)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (use it with --host or --share)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    _common(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("remove", help="remove documents from the index",
+                       description="Remove documents (by the name `youju list` shows, or by id) from the index.")
+    p.add_argument("docs", nargs="+", metavar="DOC")
+    _common(p)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("eval", help="run, compare and manage evaluation sets",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -225,6 +244,51 @@ def _print_hits(question: str, hits, timings: dict[str, float], lang: str) -> No
         print("    " + h.chunk.text.replace("\n", "\n    "))
     print(t("timings", lang, items=", ".join(f"{k} {v:.1f}" for k, v in timings.items())))
     print()
+
+
+# --- chat and remove -----------------------------------------------------------------------------
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from youju.errors import InputError
+
+    lang = _lang(args)
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            raise InputError("--auth needs USER:PASSWORD", zh="--auth 的格式是 用户名:密码")
+        auth = (user, password)
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not auth:
+        print(t("chat_open_host", lang, host=args.host), file=sys.stderr)
+    engine = _engine(args)
+    from youju.chat.ui import launch
+
+    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(t("chat_url", lang, url=f"http://{url_host}:{args.port}"), file=sys.stderr, flush=True)
+    try:
+        launch(engine, host=args.host, port=args.port, share=args.share, auth=auth, open_browser=args.open)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {args.host}:{args.port} ({exc}); try another --port",
+                         zh=f"无法在 {args.host}:{args.port} 上启动({exc});请换一个 --port") from None
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from youju.errors import InputError
+
+    lang = _lang(args)
+    engine = _engine(args)
+    docs = engine.documents()
+    ids = []
+    for name in args.docs:
+        match = [d for d in docs if name in (d.source, d.id, Path(d.source).name)]
+        if not match:
+            raise InputError(f"no indexed document called {name!r} (see youju list)",
+                             zh=f"索引中没有名为 {name!r} 的文档(见 youju list)")
+        ids += [d.id for d in match]
+    removed = engine.remove(ids)
+    print(t("ui_removed", lang, names="、".join(removed)))
+    return 0
 
 
 # --- eval ----------------------------------------------------------------------------------------

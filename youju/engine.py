@@ -75,7 +75,7 @@ class Engine:
                 self._index = Index.open(self.settings.index_dir, faiss_factory=self.settings.faiss_index)
             return self._index
 
-    def ingest(self, paths: list[Path], *, prune: bool = False, progress: bool = True,
+    def ingest(self, paths: list[Path], *, prune: bool = False, progress=True,
                count_tokens: bool = False, report: IngestReport | None = None) -> IngestReport:
         index = self.index(create=True)
         return ingest(paths, index, self.embedder, self.embedder_name, self.settings.chunking(),
@@ -92,6 +92,19 @@ class Engine:
 
     def documents(self) -> list[DocInfo]:
         return self.index_for_reading().store.documents()
+
+    def document(self, doc_id: str):
+        """The stored Document (cleaned text, title, metadata), or None."""
+        return self.index_for_reading().store.document(doc_id)
+
+    def remove(self, doc_ids: list[str]) -> list[str]:
+        """Remove documents from the index; returns the display names removed."""
+        index = self.index()
+        docs = [d for d in index.store.documents() if d.id in set(doc_ids)]
+        if docs:
+            with index.writer(self.embedder, self.embedder_name, self.settings.chunking()) as writer:
+                writer.remove([d.path for d in docs])
+        return [d.source for d in docs]
 
     def warm_up(self) -> None:
         """Load the model and the FAISS index now, so the first question is as fast as the rest."""
@@ -116,7 +129,14 @@ class Engine:
 
     # --- answers -------------------------------------------------------------------------------
 
-    def composer(self, name: str | None = None):
+    def set_llm(self, model: str) -> None:
+        """Use another local LLM from now on (loaded on the next llm answer)."""
+        with self._lock:
+            if model != self.settings.llm:
+                self.settings = replace(self.settings, llm=model)
+                self._llm, self._llm_error = None, ""
+
+    def composer(self, name: str | None = None, lang: str | None = None):
         """The composer to use and a note when the asked-for one is not available (said once)."""
         from youju.chat.evidence import Thresholds
         from youju.chat.extractive import ExtractiveComposer
@@ -124,11 +144,12 @@ class Engine:
 
         s = self.settings
         name = name or s.composer
+        lang = lang or s.lang
         thresholds = Thresholds(s.abstain_min_score, s.abstain_min_dense)
         note = None
         if name == "llm":
             if not s.llm:
-                note = t("llm_missing", s.lang)
+                note = t("llm_missing", lang)
             else:
                 with self._lock:
                     if self._llm is None:
@@ -143,24 +164,25 @@ class Engine:
                             self._llm = False
                             self._llm_error = exc.text(s.lang)
                     if self._llm:
-                        return self._llm, None
-                    note = t("llm_failed", s.lang, error=self._llm_error)
+                        return self._llm.for_lang(lang), None
+                    note = t("llm_failed", lang, error=self._llm_error)
         if note and note not in self._said:
             self._said.add(note)
             self.log(note)
-        return ExtractiveComposer(self.embedder, s.lang, thresholds), note
+        return ExtractiveComposer(self.embedder, lang, thresholds), note
 
     def ask(self, question: str, conversation=None, k: int | None = None, doc_ids: list[str] | None = None,
-            composer: str | None = None, mode: str | None = None, hits: list[Hit] | None = None) -> Answer:
+            composer: str | None = None, mode: str | None = None, hits: list[Hit] | None = None,
+            lang: str | None = None) -> Answer:
         answer = None
-        for item in self.ask_stream(question, conversation, k, doc_ids, composer, mode, hits):
+        for item in self.ask_stream(question, conversation, k, doc_ids, composer, mode, hits, lang):
             if isinstance(item, Answer):
                 answer = item
         return answer
 
     def ask_stream(self, question: str, conversation=None, k: int | None = None, doc_ids: list[str] | None = None,
                    composer: str | None = None, mode: str | None = None,
-                   hits: list[Hit] | None = None) -> Iterator[str | Answer]:
+                   hits: list[Hit] | None = None, lang: str | None = None) -> Iterator[str | Answer]:
         """Answer a question: rewrite a follow-up against the conversation, retrieve (`mode`
         overrides the retriever; given `hits` skip it), compose, verify. Yields text pieces as
         they are ready, then the Answer."""
@@ -173,7 +195,7 @@ class Engine:
             hits, timings = self.retrieve(standalone, k, doc_ids, mode)
         else:
             timings = {}
-        comp, note = self.composer(composer)
+        comp, note = self.composer(composer, lang)
         history = conversation.history() if conversation is not None else None
         answer = None
         for item in comp.stream(standalone, hits, history):

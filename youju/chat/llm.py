@@ -48,6 +48,17 @@ class TransformersComposer:
         self._loaded = None
         self._lock = threading.Lock()
 
+    def for_lang(self, lang: str) -> TransformersComposer:
+        """The same loaded model, prompting and refusing in another language."""
+        if lang == self.lang:
+            return self
+        import copy
+
+        other = copy.copy(self)
+        other.lang = lang
+        other.verifier = Verifier(self.embedder, no_fact=(t("refusal", lang),))
+        return other
+
     def load(self):
         """(tokenizer, model), loaded once. Raises ModelError with one readable sentence."""
         with self._lock:

@@ -7,6 +7,7 @@ import fcntl
 import json
 import sys
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -38,9 +39,11 @@ def is_prepared(folder: Path) -> bool:
         return False
 
 
-def prepare(models_dir: Path, quiet: bool = False) -> Path:
+def prepare(models_dir: Path, quiet: bool = False,
+            on_step: Callable[[str], None] | None = None) -> Path:
     """Return the prepared model folder, converting it first if needed (a few seconds,
-    once). A lock keeps two processes from converting at the same time."""
+    once). A lock keeps two processes from converting at the same time. `on_step(name)` is
+    told each conversion step (embeddings, layer 1/12, …) for a progress display."""
     folder = models_dir / DIRNAME
     if is_prepared(folder):
         return folder
@@ -55,7 +58,13 @@ def prepare(models_dir: Path, quiet: bool = False) -> Path:
         say = (lambda s: None) if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
         say(f"Preparing the default embedding model (one time): {DISPLAY_NAME} -> {folder}")
         start = time.perf_counter()
-        steps = []
-        convert(src, folder, progress=steps.append)
+        steps: list[str] = []
+
+        def step(name: str) -> None:
+            steps.append(name)
+            if on_step:
+                on_step(name)
+
+        convert(src, folder, progress=step)
         say(f"  model ready in {time.perf_counter() - start:.1f}s ({len(steps)} steps)")
     return folder

@@ -23,6 +23,30 @@ from youju.errors import InputError
 RATINGS = ("up", "down", "wrong_citation")
 
 
+def save_feedback(path: Path, rating: str, answer, settings: dict[str, Any], cited: int | None = None,
+                  comment: str | None = None) -> dict[str, Any]:
+    """Append one feedback record (the format above) as a JSON line; returns it."""
+    import time
+
+    from youju.chat.render import answer_to_dict
+
+    if rating not in RATINGS:
+        raise InputError(f"unknown rating {rating!r}")
+    a = answer_to_dict(answer)
+    record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rating": rating, "question": a["question"],
+              "standalone_question": a["standalone_question"], "answer": a["answer"], "abstained": a["abstained"],
+              "citations": [{k: c[k] for k in ("n", "doc", "start", "end", "quote")} for c in a["citations"]],
+              "settings": settings}
+    if cited is not None:
+        record["cited"] = cited
+    if comment:
+        record["comment"] = comment
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return record
+
+
 def read_feedback(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():

@@ -20,7 +20,7 @@ def write_run(run: dict[str, Any], out: Path) -> None:
     (out / "metrics.json").write_text(json.dumps({"config": run["config"], "metrics": run["metrics"]},
                                                  ensure_ascii=False, indent=2))
     with open(out / "results.jsonl", "w", encoding="utf-8") as f:
-        for mode, records in run["records"].items():
+        for _mode, records in run["records"].items():
             for r in records:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
     (out / "report.md").write_text(markdown(run), encoding="utf-8")
@@ -288,7 +288,7 @@ def _recall_curve(metrics: dict[str, Any]) -> str:
     y = lambda v: H - PAD - (H - PAD - TOP) * v  # noqa: E731
     for i, kk in enumerate(ks):
         out.append(f"<text x='{x(i):.1f}' y='{H - PAD + 14}' font-size='10' text-anchor='middle'>@{kk}</text>")
-    for c, (mode, summary) in enumerate(metrics.items()):
+    for c, (_mode, summary) in enumerate(metrics.items()):
         values = [(summary["overall"].get(f"recall@{kk}") or {}).get("value") for kk in ks]
         pts = [(x(i), y(v)) for i, v in enumerate(values) if v is not None]
         colour = COLOURS[c % len(COLOURS)]

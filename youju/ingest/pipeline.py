@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from youju.ingest.loaders import kind_of
 from youju.records import Chunk, Document
 from youju.retrieval.index import Index
 
+ProgressFn = Callable[[int, int], None]
 GROUP_CHUNKS = 128  # chunks embedded and committed together
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -71,10 +73,11 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[FileResult
 
 
 def ingest(paths: list[Path], index: Index, embedder: Embedder, embedder_name: str, chunking: dict[str, int],
-           *, prune: bool = False, progress: bool = True, count_tokens: bool = False,
+           *, prune: bool = False, progress: bool | ProgressFn = True, count_tokens: bool = False,
            report: IngestReport | None = None) -> IngestReport:
     """Index the files under `paths`. Fill `report` as it goes, so a caller interrupted by
-    Ctrl-C can still say what was done."""
+    Ctrl-C can still say what was done. `progress`: a terminal bar (True), none (False), or a
+    function called with (chunks embedded, chunks found so far), e.g. for a web page."""
     report = report if report is not None else IngestReport()
     files, skipped = discover(paths)
     report.results.extend(skipped)
@@ -110,7 +113,7 @@ def ingest(paths: list[Path], index: Index, embedder: Embedder, embedder_name: s
 
 
 def _process(todo, known, key, chunking, writer, embedder: Embedder, report: IngestReport,
-             progress: bool, count_tokens: bool) -> None:
+             progress: bool | ProgressFn, count_tokens: bool) -> None:
     bar = _bar(progress)
     pending: list[tuple[Document, list[Chunk], int, int, FileResult]] = []
     try:
@@ -169,8 +172,27 @@ def _flush(pending, key, writer, embedder: Embedder, report: IngestReport, bar, 
     pending.clear()
 
 
-def _bar(enabled: bool):
-    if not enabled:
+class _CallbackBar:
+    """The slice of tqdm's interface the pipeline uses, reporting to a function."""
+
+    def __init__(self, fn: ProgressFn) -> None:
+        self.fn, self.total, self.n = fn, 0, 0
+
+    def update(self, n: int) -> None:
+        self.n += n
+        self.fn(self.n, self.total)
+
+    def refresh(self) -> None:
+        self.fn(self.n, self.total)
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(progress: bool | ProgressFn):
+    if callable(progress):
+        return _CallbackBar(progress)
+    if not progress:
         return None
     from tqdm import tqdm
 
