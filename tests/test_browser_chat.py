@@ -176,5 +176,5 @@ def test_feedback_export_and_language(page, app) -> None:
     assert "南京都市圈包括哪些地方?" in text and "[1]" in text and "> " in text
     page.get_by_label("English").check()
     page.get_by_role("button", name="Send").wait_for(timeout=10_000)
-    assert page.get_by_role("tab", name="Documents").is_visible()
+    page.get_by_role("tab", name="Documents").wait_for(timeout=10_000)  # the tabs re-render a moment later
     screenshot(page, "chat-english")

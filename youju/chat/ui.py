@@ -165,9 +165,10 @@ def build_app(engine: Engine, server_folders: bool = True):
                 else:
                     turn.partial += item
                     yield chat_html(session.turns, lang), gr.update(), session, gr.update(), gr.update()
-        except YoujuError as exc:
+        except Exception as exc:  # noqa: BLE001 - the page must never keep a half-written turn
             session.turns.pop()
-            gr.Warning(exc.text(lang))
+            message = exc.text(lang) if isinstance(exc, YoujuError) else f"{t('error', lang)}: {exc}"
+            gr.Warning(message)
             yield chat_html(session.turns, lang), gr.update(), session, question, gr.update()
             return
         session.selected = (i, turn.answer.citations[0].n if turn.answer.citations else None)
