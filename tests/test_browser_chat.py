@@ -178,3 +178,16 @@ def test_feedback_export_and_language(page, app) -> None:
     page.get_by_role("button", name="Send").wait_for(timeout=10_000)
     page.get_by_role("tab", name="Documents").wait_for(timeout=10_000)  # the tabs re-render a moment later
     screenshot(page, "chat-english")
+
+
+def test_follow_ups_use_this_sessions_history_only(page, app, browser) -> None:  # noqa: F811
+    ask(page, "南京都市圈的面积有多大?")
+    ask(page, "那成都呢?")
+    rewrite = page.locator(".yj-bot").last.locator(".yj-rewrite")
+    assert "成都都市圈的面积有多大?" in rewrite.inner_text()
+    other = browser.new_page(viewport={"width": 1400, "height": 950})
+    other.goto(app["url"])
+    other.wait_for_selector("#yj-send:not([disabled]), #yj-send button:not([disabled])", timeout=120_000)
+    ask(other, "那成都呢?")  # a new tab has no earlier question to lean on
+    assert other.locator(".yj-user").count() == 1 and other.locator(".yj-rewrite").count() == 0
+    other.close()
