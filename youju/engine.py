@@ -13,8 +13,8 @@ from pathlib import Path
 from youju.config import SAMPLE_CORPUS, Settings
 from youju.embeddings.base import Embedder
 from youju.errors import YoujuError
-from youju.ingest.pipeline import IngestReport, ingest
-from youju.records import Answer, Hit
+from youju.ingest.pipeline import IngestReport, ProgressFn, ingest
+from youju.records import Answer, Document, Hit
 from youju.retrieval.index import Index
 from youju.retrieval.store import DocInfo
 
@@ -75,7 +75,7 @@ class Engine:
                 self._index = Index.open(self.settings.index_dir, faiss_factory=self.settings.faiss_index)
             return self._index
 
-    def ingest(self, paths: list[Path], *, prune: bool = False, progress=True,
+    def ingest(self, paths: list[Path], *, prune: bool = False, progress: bool | ProgressFn = True,
                count_tokens: bool = False, report: IngestReport | None = None) -> IngestReport:
         index = self.index(create=True)
         return ingest(paths, index, self.embedder, self.embedder_name, self.settings.chunking(),
@@ -93,7 +93,7 @@ class Engine:
     def documents(self) -> list[DocInfo]:
         return self.index_for_reading().store.documents()
 
-    def document(self, doc_id: str):
+    def document(self, doc_id: str) -> Document | None:
         """The stored Document (cleaned text, title, metadata), or None."""
         return self.index_for_reading().store.document(doc_id)
 
