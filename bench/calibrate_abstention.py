@@ -22,6 +22,7 @@ from youju.chat.evidence import Thresholds, gather
 from youju.config import Settings
 from youju.engine import Engine
 from youju.evaluation.evalset import load_eval_set
+from youju.evaluation.metrics import abstention_scores
 
 SCORE = [i / 20 for i in range(0, 17)]
 DENSE = [0.70 + i / 100 for i in range(0, 21)]
@@ -49,15 +50,10 @@ def main() -> None:
         return bool(reason) or score < c or dense < d
 
     def scores(subset, c: float, d: float) -> dict[str, float]:
-        tp = sum(1 for r in subset if r[1] and predict(r, c, d))
-        fn = sum(1 for r in subset if r[1] and not predict(r, c, d))
-        fp = sum(1 for r in subset if not r[1] and predict(r, c, d))
-        tn = sum(1 for r in subset if not r[1] and not predict(r, c, d))
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        specificity = tn / (tn + fp) if tn + fp else 0.0
-        return {"balanced_accuracy": (recall + specificity) / 2, "abstain_recall": recall,
-                "abstain_precision": tp / (tp + fp) if tp + fp else 0.0,
-                "false_abstention": fp / (fp + tn) if fp + tn else 0.0}
+        """The evaluation's own abstention metrics (undefined counts as 0), plus balanced accuracy."""
+        s = {k: v or 0.0 for k, v in abstention_scores([r[1] for r in subset],
+                                                       [predict(r, c, d) for r in subset]).items()}
+        return {**s, "balanced_accuracy": (s["abstain_recall"] + 1 - s["false_abstention"]) / 2}
 
     def best(subset) -> tuple[float, float]:
         # ties: the least strict thresholds (answer more)

@@ -332,7 +332,7 @@ def _eval_parser(mode: str) -> argparse.ArgumentParser:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     mode = args.target if args.target in ("compare", "validate", "from-feedback") else "run"
-    sub = _eval_parser(mode).parse_args(args.rest if mode != "run" else args.rest)
+    sub = _eval_parser(mode).parse_args(args.rest)
     for key in ("home", "index", "model", "lang"):  # common options may come before the target
         if getattr(sub, key, None) is None:
             setattr(sub, key, getattr(args, key))
@@ -462,7 +462,7 @@ def _eval_from_feedback(args: argparse.Namespace) -> int:
     from youju.evaluation.evalset import load_eval_set
     from youju.evaluation.feedback import draft_items, read_feedback
 
-    path = args.feedback or _settings(args).home / "feedback.jsonl"
+    path = args.feedback or _settings(args).feedback_file
     known = {i.question for i in load_eval_set(args.exclude)} if args.exclude else set()
     drafts = draft_items(read_feedback(path), known)
     text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts)

@@ -77,6 +77,11 @@ class Settings:
         return self.home / "models"
 
     @property
+    def feedback_file(self) -> Path:
+        """Where the chat appends feedback (read by `youju eval from-feedback`)."""
+        return self.home / "feedback.jsonl"
+
+    @property
     def uses_default_index(self) -> bool:
         return self.index is None
 

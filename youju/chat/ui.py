@@ -81,7 +81,7 @@ def build_app(engine: Engine, server_folders: bool = True):
     path on the server: right for a local app, not for one others reach over the network."""
     lang0 = engine.settings.lang
     upload_dir = engine.settings.home / "uploads"
-    feedback_file = engine.settings.home / "feedback.jsonl"
+    feedback_file = engine.settings.feedback_file
 
     def doc_text(doc_id: str) -> str:
         doc = engine.document(doc_id)

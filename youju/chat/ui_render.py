@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from youju.chat.citations import MARKER
-from youju.chat.render import context_around
+from youju.chat.render import answer_body, citation_path, context_around, hit_path
 from youju.i18n import t
 from youju.ingest.structure import find_headings
 from youju.records import Answer, Citation, Hit
@@ -23,13 +23,14 @@ class TurnView:
     partial: str = ""  # streamed text so far
 
 
-def _cite_links(text: str, turn: int) -> str:
-    """Escape text, then turn its [n] markers into links (markers contain only digits)."""
-    def link(m: re.Match) -> str:
-        nums = re.findall(r"\d+", m.group(0))
-        return "".join(f"<a class='yj-cite' href='#' data-turn='{turn}' data-n='{n}'>[{n}]</a>" for n in nums)
+def _links(turn: int, numbers) -> str:
+    """Clickable [n] (numbers are ints or digit strings: nothing to escape)."""
+    return "".join(f"<a class='yj-cite' href='#' data-turn='{turn}' data-n='{n}'>[{n}]</a>" for n in numbers)
 
-    return MARKER.sub(link, escape(text))
+
+def _cite_links(text: str, turn: int) -> str:
+    """Escape text, then turn its [n] markers into links."""
+    return MARKER.sub(lambda m: _links(turn, re.findall(r"\d+", m.group(0))), escape(text))
 
 
 def chat_html(turns: list[TurnView], lang: str) -> str:
@@ -54,7 +55,7 @@ def _answer_html(i: int, turn: TurnView, lang: str) -> str:
         parts.append(f"<div class='yj-rewrite'>{escape(t('rewritten', lang, question=a.standalone_question))}</div>")
     sentences = []
     for s in a.sentences:
-        links = "".join(f"<a class='yj-cite' href='#' data-turn='{i}' data-n='{n}'>[{n}]</a>" for n in s.citations)
+        links = _links(i, s.citations)
         text = escape(s.text)
         if s.supported is False:
             tip = escape(t("unsupported", lang) + (f" {s.reason}" if s.reason else ""))
@@ -113,7 +114,7 @@ def _scores(hit: Hit | None, lang: str) -> str:
 
 def _card(turn: int, c: Citation, doc_text: str, hit: Hit | None, selected: bool, lang: str) -> str:
     before, quote, after = context_around(doc_text, c.start, c.end, width=80)
-    path = " > ".join(h for h in c.heading_path if h != c.title)
+    path = citation_path(c)
     s0, s1 = section_span(doc_text, c.start)
     cls = "yj-card yj-selected" if selected else "yj-card"
     return (
@@ -133,9 +134,8 @@ def _card(turn: int, c: Citation, doc_text: str, hit: Hit | None, selected: bool
 
 
 def _hit_card(h: Hit, lang: str) -> str:
-    path = " > ".join(h.chunk.heading_path) or h.title
     return (f"<div class='yj-card yj-hit'><div class='yj-card-head'>#{h.rank} {escape(h.title)}</div>"
-            f"<div class='yj-path'>{escape(path)}</div>"
+            f"<div class='yj-path'>{escape(hit_path(h))}</div>"
             f"<div class='yj-where'>{escape(h.source)} · "
             f"{escape(t('chars', lang, start=h.chunk.start, end=h.chunk.end))}</div>"
             f"<div class='yj-context'>{escape(h.chunk.text)}</div>{_scores(h, lang)}"
@@ -183,11 +183,9 @@ def conversation_markdown(turns: list[TurnView], doc_text, lang: str) -> str:
         lines += [f"## {i}. {turn.question}", ""]
         if a.standalone_question and a.standalone_question != a.question:
             lines += [f"_{t('rewritten', lang, question=a.standalone_question)}_", ""]
-        body = "".join(s.text + "".join(f"[{n}]" for n in s.citations)
-                       + (f" {t('unsupported', lang)}" if s.supported is False else "") for s in a.sentences)
-        lines += [body or a.text, ""]
+        lines += [answer_body(a, lang), ""]
         for c in a.citations:
-            path = " > ".join(c.heading_path)
+            path = citation_path(c)
             lines.append(f"[{c.n}] {c.title}" + (f" › {path}" if path else "") + f" ({c.source}, "
                          + t("chars", lang, start=c.start, end=c.end) + ")")
             lines.append(f"> {c.quote}")

@@ -9,7 +9,7 @@ from typing import Any
 
 from youju.errors import InputError
 from youju.evaluation.report import CSS, fmt
-from youju.evaluation.runner import ALL_METRICS, statistic_for
+from youju.evaluation.runner import ALL_METRICS, LOWER_IS_BETTER, statistic_for
 from youju.evaluation.stats import percentile
 
 
@@ -99,7 +99,7 @@ def compare_html(result: dict[str, Any]) -> str:
         ci = row["ci"]
         band = f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci and ci[0] is not None else ""
         cls = "good" if _significant(row) and (row["delta"] or 0) > 0 else "bad" if _significant(row) else ""
-        if row["metric"] in ("false_abstention", "answer_chars") and cls:
+        if row["metric"] in LOWER_IS_BETTER and cls:
             cls = "bad" if cls == "good" else "good"
         delta = "–" if row["delta"] is None else f"{row['delta']:+.3f}"
         rows.append(f"<tr><td>{e(row['metric'])}</td><td class='num'>{fmt(row['a'], row['metric'])}</td>"

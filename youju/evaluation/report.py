@@ -11,7 +11,6 @@ from typing import Any
 
 from youju.evaluation.runner import ABSTENTION_METRICS, ALL_METRICS, ANSWER_METRICS, RETRIEVAL_METRICS
 
-LOWER_IS_BETTER = {"false_abstention", "answer_chars"}
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c"]
 
 

@@ -24,6 +24,7 @@ ANSWER_METRICS = ["key_fact_recall", "rouge_l", "citation_precision", "citation_
                   "answer_chars"]
 ABSTENTION_METRICS = ["abstain_precision", "abstain_recall", "false_abstention"]
 ALL_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS + ABSTENTION_METRICS
+LOWER_IS_BETTER = {"false_abstention", "answer_chars"}
 BUDGET_CHARS = 1500
 RETRIEVE_K = 10  # passages retrieved per question for the retrieval metrics (the answer uses -k)
 
@@ -207,7 +208,7 @@ def check_thresholds(summary: dict[str, Any], spec: str) -> list[str]:
             raise InputError(f"--fail-under {part!r}: expected name=number") from None
         entry = summary["overall"].get(name)
         value = entry["value"] if entry else None
-        lower_is_better = name in ("false_abstention", "answer_chars")
+        lower_is_better = name in LOWER_IS_BETTER
         if value is None or (value > limit if lower_is_better else value < limit):
             shown = "undefined" if value is None else f"{value:.3f}"
             failures.append(f"{name} {shown} {'>' if lower_is_better else '<'} {limit}")
