@@ -162,7 +162,8 @@ def test_feedback_export_and_language(page, app) -> None:
     page.locator(".yj-bot").last.locator(".yj-fb[data-rating='down']").click()
     feedback = app["home"] / "feedback.jsonl"
     deadline = time.time() + 10
-    while not feedback.exists() and time.time() < deadline:
+    # wait for a whole line: the file exists a moment before its first line is written
+    while not (feedback.exists() and feedback.read_text(encoding="utf-8").endswith("\n")) and time.time() < deadline:
         time.sleep(0.2)
     record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
     assert record["rating"] == "down" and record["question"] == "南京都市圈包括哪些地方?"
