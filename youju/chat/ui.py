@@ -221,7 +221,12 @@ def build_app(engine: Engine, server_folders: bool = True):
     def ingest_files(files, lang, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         if not files:
             return ([], status_text(lang), *lists_update(lang))
-        stored = [store_upload(Path(f if isinstance(f, str) else f.name), upload_dir) for f in files]
+        stored = []
+        for f in files:
+            try:
+                stored.append(store_upload(Path(f if isinstance(f, str) else f.name), upload_dir))
+            except (OSError, YoujuError) as exc:  # e.g. a full disk: say so, index the rest
+                gr.Warning(exc.text(lang) if isinstance(exc, YoujuError) else f"{t('error', lang)}: {exc}")
         return run_ingest(stored, lang, progress)
 
     def ingest_folder(folder, lang, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
