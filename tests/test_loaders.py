@@ -61,6 +61,13 @@ def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
     assert doc.meta["html_title"] == "页面标题"
 
 
+def test_html_source_line_breaks_join_chinese_without_space() -> None:
+    from youju.ingest.loaders import load_html
+
+    html = "<p>都市圈\n  建设，推进\n同城化。see\nmore 中\nx</p>".encode()
+    assert load_html(html).text.strip() == "都市圈建设，推进同城化。see more 中 x"
+
+
 def test_docx_paragraphs_heading_styles_and_tables(tmp_path: Path) -> None:
     import docx
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from youju.chat.ui import safe_upload_name, store_upload
+from youju.chat.ui import safe_upload_name, store_upload, store_uploads
 from youju.chat.ui_render import TurnView, chat_html, conversation_markdown, document_html, section_span, sources_html
 from youju.records import Answer, AnswerSentence, Chunk, Citation, Hit
 
@@ -95,6 +95,15 @@ def test_store_upload_copies_into_the_folder(tmp_path: Path) -> None:
     src.write_text("内容", encoding="utf-8")
     dest = store_upload(src, tmp_path / "uploads")
     assert dest.parent == (tmp_path / "uploads").resolve() and dest.read_text(encoding="utf-8") == "内容"
+
+
+def test_a_failed_upload_copy_is_reported_and_the_rest_kept(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("内容", encoding="utf-8")
+    gone = tmp_path / "gone.txt"  # vanished before the copy: copyfile raises OSError
+    stored, errors = store_uploads([gone, good], tmp_path / "uploads", "zh")
+    assert [p.name for p in stored] == ["good.txt"]
+    assert len(errors) == 1 and "gone.txt" in errors[0]
 
 
 def test_chat_feedback_round_trips_into_draft_items(tmp_path: Path) -> None:

@@ -76,6 +76,20 @@ def store_upload(src: Path, upload_dir: Path) -> Path:
     return dest
 
 
+def store_uploads(srcs: list[Path], upload_dir: Path, lang: str) -> tuple[list[Path], list[str]]:
+    """Copy each upload in; a file that fails (e.g. a full disk) becomes a message, not a lost
+    batch: the others are still returned for indexing."""
+    stored, errors = [], []
+    for src in srcs:
+        try:
+            stored.append(store_upload(src, upload_dir))
+        except YoujuError as exc:
+            errors.append(exc.text(lang))
+        except OSError as exc:
+            errors.append(f"{t('error', lang)}: {Path(src).name}: {exc.strerror or exc}")
+    return stored, errors
+
+
 def build_app(engine: Engine, server_folders: bool = True):
     """The Blocks app; launch it with `launch`. `server_folders` offers indexing a folder by its
     path on the server: right for a local app, not for one others reach over the network."""
@@ -221,12 +235,10 @@ def build_app(engine: Engine, server_folders: bool = True):
     def ingest_files(files, lang, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         if not files:
             return ([], status_text(lang), *lists_update(lang))
-        stored = []
-        for f in files:
-            try:
-                stored.append(store_upload(Path(f if isinstance(f, str) else f.name), upload_dir))
-            except (OSError, YoujuError) as exc:  # e.g. a full disk: say so, index the rest
-                gr.Warning(exc.text(lang) if isinstance(exc, YoujuError) else f"{t('error', lang)}: {exc}")
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files]
+        stored, errors = store_uploads(paths, upload_dir, lang)
+        for message in errors:
+            gr.Warning(message)
         return run_ingest(stored, lang, progress)
 
     def ingest_folder(folder, lang, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress

@@ -115,6 +115,16 @@ def _looks_chinese(text: str) -> bool:
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 
 
+_LAYOUT_BREAK = re.compile(r"(\S?)[^\S\n]*\n\s*(\S?)")
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+
+
+def _join_break(m: re.Match) -> str:
+    left, right = m.group(1), m.group(2)
+    wide = bool(left and right and _WIDE.match(left) and _WIDE.match(right))
+    return left + ("" if wide else " ") + right
+
+
 class _VisibleText(HTMLParser):
     SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside",
             "iframe", "form", "button", "select"}
@@ -159,8 +169,9 @@ class _VisibleText(HTMLParser):
         if self._in_title:
             self.title += data
         if not self.skip_stack:
-            # Source line breaks inside HTML are layout, not structure.
-            self.parts.append(re.sub(r"\s*\n\s*", " ", data) if "\n" in data else data)
+            # Source line breaks inside HTML are layout, not structure: a space between Latin
+            # words, nothing between Chinese characters (a space there would split a word).
+            self.parts.append(_LAYOUT_BREAK.sub(_join_break, data) if "\n" in data else data)
 
 
 def load_html(data: bytes) -> Loaded:
