@@ -170,3 +170,18 @@ def test_feedback_becomes_draft_items(tmp_path: Path, indexed) -> None:
     ready = tmp_path / "ready.jsonl"
     ready.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in drafts.values() if "note" not in d))
     assert run_cli("eval", "validate", str(ready), env=indexed).returncode == 0
+
+
+def test_report_plots_show_abstention_and_whole_number_counts() -> None:
+    import re
+
+    from youju.evaluation.report import _latency_histogram, _type_bars
+
+    summary = {"by_type": {"number": {"recall@5": {"value": 0.5}},
+                           "unanswerable": {"abstain_recall": {"value": 1.0}}}}
+    bars = _type_bars(summary)
+    assert "<title>unanswerable abstain_recall 1.000</title>" in bars  # not an empty group
+    assert ">unanswerable</text>" in bars  # the whole name, shrunk to fit, not cut
+    records = [{"timings_ms": {"total": float(v)}} for v in [10] * 7 + [20] * 3]
+    ticks = re.findall(r"text-anchor='end'>([^<]+)</text>", _latency_histogram(records))
+    assert ticks == ["0", "2", "4", "6", "8"]

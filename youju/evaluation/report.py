@@ -247,7 +247,7 @@ def _highlight(hit: dict, gold: list[dict]) -> str:
 
 # --- SVG plots ----------------------------------------------------------------------------------
 
-W, H, PAD, TOP = 340, 230, 36, 26  # TOP leaves a row for the legend
+W, H, PAD, TOP = 340, 236, 44, 40  # TOP leaves two rows for the legend
 
 
 def _figure(svg: str, caption: str) -> str:
@@ -264,19 +264,22 @@ def _axes(y_label: str, y_max: float = 1.0) -> list[str]:
         label = f"{v:.2f}" if y_max <= 1 else f"{v:.0f}"
         out.append(f"<text x='{PAD - 4}' y='{y + 4:.1f}' font-size='10' text-anchor='end'>{label}</text>")
         out.append(f"<line x1='{PAD}' y1='{y:.1f}' x2='{W - 10}' y2='{y:.1f}' stroke='#eee'/>")
-    out.append(f"<text x='12' y='{H / 2}' font-size='10' transform='rotate(-90 12 {H / 2})' "
+    out.append(f"<text x='10' y='{H / 2}' font-size='10' transform='rotate(-90 10 {H / 2})' "
                f"text-anchor='middle'>{html.escape(y_label)}</text>")
     return out
 
 
 def _legend(names: list[str]) -> list[str]:
-    """A row of coloured labels above the plot."""
-    out, x = [], PAD
+    """Coloured labels above the plot, wrapping to a second row when they do not fit."""
+    out, x, y = [], PAD, 6
     for i, name in enumerate(names):
+        width = 13 + 6 * len(name) + 14
+        if x > PAD and x + width - 14 > W:
+            x, y = PAD, y + 15
         colour = COLOURS[i % len(COLOURS)]
-        out.append(f"<rect x='{x}' y='6' width='10' height='10' fill='{colour}'/>"
-                   f"<text x='{x + 13}' y='15' font-size='10'>{html.escape(name)}</text>")
-        x += 13 + 6 * len(name) + 14
+        out.append(f"<rect x='{x}' y='{y}' width='10' height='10' fill='{colour}'/>"
+                   f"<text x='{x + 13}' y='{y + 9}' font-size='10'>{html.escape(name)}</text>")
+        x += width
     return out
 
 
@@ -299,7 +302,8 @@ def _recall_curve(metrics: dict[str, Any]) -> str:
 
 
 def _type_bars(summary: dict[str, Any]) -> str:
-    names = ["recall@5", "key_fact_recall", "citation_precision"]
+    # abstain_recall is only defined on unanswerable items: their group is empty without it.
+    names = ["recall@5", "key_fact_recall", "citation_precision", "abstain_recall"]
     types = list(summary["by_type"])
     out = _axes("score")
     if not types:
@@ -315,8 +319,10 @@ def _type_bars(summary: dict[str, Any]) -> str:
             h = (H - PAD - TOP) * v
             out.append(f"<rect x='{gx + j * bar:.1f}' y='{H - PAD - h:.1f}' width='{bar * 0.9:.1f}' height='{h:.1f}' "
                        f"fill='{COLOURS[j]}'><title>{html.escape(t)} {name} {v:.3f}</title></rect>")
-        out.append(f"<text x='{gx + group / 2 - bar / 2:.1f}' y='{H - PAD + 14}' font-size='10' "
-                   f"text-anchor='middle'>{html.escape(t[:10])}</text>")
+        size = min(10.0, group / (0.6 * max(len(t), 1)))  # shrink a long type name to fit its group
+        label = t if size >= 7 else t[: int(group / 4.2)] + "…"
+        out.append(f"<text x='{gx + group / 2 - bar / 2:.1f}' y='{H - PAD + 14}' font-size='{max(size, 7):.1f}' "
+                   f"text-anchor='middle'><title>{html.escape(t)}</title>{html.escape(label)}</text>")
     out += _legend(names)
     return "".join(out) + "</svg>"
 
@@ -327,7 +333,7 @@ def _latency_histogram(records: list[dict], bins: int = 12) -> str:
     counts = [0] * bins
     for v in values:
         counts[min(bins - 1, int(v / top * bins))] += 1
-    peak = max(counts) or 1
+    peak = -(-max(max(counts), 1) // 4) * 4  # a multiple of 4, so the five y ticks are whole numbers
     out = _axes("questions", float(peak))
     width = (W - PAD - 20) / bins
     for i, c in enumerate(counts):
