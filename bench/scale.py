@@ -63,7 +63,7 @@ def synthetic_document(n: int, sentences: list[str], rng: random.Random) -> tupl
 
 
 def build(path: Path, size: int, sentences: list[str], factory: str, batch_docs: int = 20) -> dict[str, float]:
-    """Grow the index at `path` to `size` chunks; returns the seconds spent storing."""
+    """Grow the index at `path` to `size` chunks (rounded up to whole documents)."""
     rng = random.Random(size)
     index = Index.open(path, create=True, faiss_factory=factory)
     have = index.store.counts()["chunks"]
@@ -72,7 +72,7 @@ def build(path: Path, size: int, sentences: list[str], factory: str, batch_docs:
     with index.writer(RandomVectors(), "random", {"target": 0, "max": 0, "overlap": 0}) as writer:
         while docs * CHUNKS_PER_DOC < size:
             items = []
-            for _ in range(min(batch_docs, (size - docs * CHUNKS_PER_DOC) // CHUNKS_PER_DOC)):
+            for _ in range(min(batch_docs, -(-(size - docs * CHUNKS_PER_DOC) // CHUNKS_PER_DOC))):
                 doc, chunks = synthetic_document(docs, sentences, rng)
                 vecs = np.random.default_rng(docs).standard_normal((len(chunks), DIM)).astype(np.float32)
                 vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -81,7 +81,8 @@ def build(path: Path, size: int, sentences: list[str], factory: str, batch_docs:
             writer.put(items)
             print(f"  {docs * CHUNKS_PER_DOC:,} chunks stored, {time.perf_counter() - t0:.0f} s", flush=True)
     index.close()
-    return {"store_s": time.perf_counter() - t0, "added": size - have}
+    return {"store_s": time.perf_counter() - t0, "added": docs * CHUNKS_PER_DOC - have,
+            "chunks": docs * CHUNKS_PER_DOC}
 
 
 def time_queries(path: Path, factory: str, questions: list[str], k: int) -> dict[str, list[float]]:
@@ -123,7 +124,7 @@ def main() -> None:
         built = build(path, size, sentences, args.factory)
         times = time_queries(path, args.factory, questions, args.k)
         db_mb = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) / 1e6
-        rows.append((size, built["added"] / built["store_s"], db_mb, times))
+        rows.append((built["chunks"], built["added"] / built["store_s"], db_mb, times))
     tmp.cleanup()
     print()
     print(header("Retrieval speed against index size",

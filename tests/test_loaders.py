@@ -64,8 +64,8 @@ def test_html_keeps_visible_text_only(tmp_path: Path) -> None:
 def test_html_source_line_breaks_join_chinese_without_space() -> None:
     from youju.ingest.loaders import load_html
 
-    html = "<p>都市圈\n  建设，推进\n同城化。see\nmore 中\nx</p>".encode()
-    assert load_html(html).text.strip() == "都市圈建设，推进同城化。see more 中 x"
+    html = "<p>都市圈\n  建设，推进\n同城化。see\nmore 中\nx 中\n文\n字</p>".encode()
+    assert load_html(html).text.strip() == "都市圈建设，推进同城化。see more 中 x 中文字"
 
 
 def test_docx_paragraphs_heading_styles_and_tables(tmp_path: Path) -> None:

@@ -115,14 +115,15 @@ def _looks_chinese(text: str) -> bool:
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 
 
-_LAYOUT_BREAK = re.compile(r"(\S?)[^\S\n]*\n\s*(\S?)")
-_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_WIDE = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]"
+# A line break (with the spaces around it) between two wide characters; lookarounds, so that
+# one-character lines (中\n文\n字) join too.
+_WIDE_BREAK = re.compile(rf"(?<={_WIDE})[^\S\n]*\n\s*(?={_WIDE})")
+_LAYOUT_BREAK = re.compile(r"\s*\n\s*")
 
 
-def _join_break(m: re.Match) -> str:
-    left, right = m.group(1), m.group(2)
-    wide = bool(left and right and _WIDE.match(left) and _WIDE.match(right))
-    return left + ("" if wide else " ") + right
+def _join_lines(data: str) -> str:
+    return _LAYOUT_BREAK.sub(" ", _WIDE_BREAK.sub("", data))
 
 
 class _VisibleText(HTMLParser):
@@ -171,7 +172,7 @@ class _VisibleText(HTMLParser):
         if not self.skip_stack:
             # Source line breaks inside HTML are layout, not structure: a space between Latin
             # words, nothing between Chinese characters (a space there would split a word).
-            self.parts.append(_LAYOUT_BREAK.sub(_join_break, data) if "\n" in data else data)
+            self.parts.append(_join_lines(data) if "\n" in data else data)
 
 
 def load_html(data: bytes) -> Loaded:
