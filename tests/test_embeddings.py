@@ -36,6 +36,19 @@ def test_tiny_sentence_transformer_uses_its_prompts(tmp_path: Path) -> None:
     assert e.count_tokens(["南京"]) == len("passage: ".replace(" ", "")) + 2 + 2
 
 
+def test_a_repeated_query_is_embedded_once(tmp_path: Path) -> None:
+    e = SentenceTransformerEmbedder(str(make_tiny_bert(tmp_path / "m")))
+    first = e.embed_query("南京都市圈面积")
+    calls = []
+    encode = e.model.encode_query
+    e.model.encode_query = lambda *a, **kw: calls.append(a) or encode(*a, **kw)
+    first[:] = 0  # a caller scribbling on its vector does not reach the next caller
+    again = e.embed_query("南京都市圈面积")
+    assert calls == [] and np.allclose(np.linalg.norm(again), 1.0, atol=1e-5)
+    e.embed_query("成都都市圈")
+    assert len(calls) == 1
+
+
 def test_fingerprint_tells_models_apart_without_loading(tmp_path: Path) -> None:
     a = SentenceTransformerEmbedder(str(make_tiny_bert(tmp_path / "a", seed=1)))
     b = SentenceTransformerEmbedder(str(make_tiny_bert(tmp_path / "b", seed=2)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,8 @@ KNOWN_PROMPTS = [
     (re.compile(r"bge", re.I), {"query": "Represent this sentence for searching relevant passages: ", "document": ""}),
 ]
 
+QUERY_CACHE = 64  # query vectors kept (384 floats each)
+
 
 class SentenceTransformerEmbedder:
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, name: str | None = None) -> None:
@@ -30,6 +33,10 @@ class SentenceTransformerEmbedder:
         self._model = None
         self._lock = threading.Lock()
         self._fingerprint: str | None = None
+        # Retrieval and sentence selection embed the same question within one answer: keep the
+        # last few query vectors so it is computed once.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @property
     def is_local(self) -> bool:
@@ -103,9 +110,17 @@ class SentenceTransformerEmbedder:
         return l2_normalise(np.concatenate(parts))
 
     def embed_query(self, text: str) -> np.ndarray:
-        vec = self.model.encode_query([text], convert_to_numpy=True, normalize_embeddings=True,
-                                      show_progress_bar=False)
-        return l2_normalise(vec[0])
+        with self._queries_lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return self._queries[text].copy()
+        vec = l2_normalise(self.model.encode_query([text], convert_to_numpy=True, normalize_embeddings=True,
+                                                   show_progress_bar=False)[0])
+        with self._queries_lock:
+            self._queries[text] = vec
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vec.copy()
 
     def count_tokens(self, texts: list[str]) -> int:
         prompt = self.prompts["document"]

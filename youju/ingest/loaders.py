@@ -116,7 +116,8 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
 
 
 _WIDE = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]"
-# A line break (with the spaces around it) between two wide characters; lookarounds, so that
+# A line break (with the spaces around it) between two wide characters is dropped, as CSS does
+# for segment breaks (unlike PDF soft wraps, HTML source has real whitespace); lookarounds, so that
 # one-character lines (中\n文\n字) join too.
 _WIDE_BREAK = re.compile(rf"(?<={_WIDE})[^\S\n]*\n\s*(?={_WIDE})")
 _LAYOUT_BREAK = re.compile(r"\s*\n\s*")
