@@ -24,7 +24,7 @@ from youju.chat.verify import MIN_LEXICAL, MIN_SEMANTIC
 from youju.config import Settings
 from youju.embeddings import make_embedder
 from youju.evaluation.evalset import load_eval_set
-from youju.textnorm import canonical, numbers
+from youju.text.numbers import canonical, numbers
 
 LEXICAL = [i / 20 for i in range(6, 19)]
 SEMANTIC = [0.80 + i / 100 for i in range(0, 16)]

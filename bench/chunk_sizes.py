@@ -12,10 +12,10 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import CORPUS, EVAL_SET, header, spans
+from common import CORPUS, EVAL_SET, header, spans, store_of
 
 from youju.config import Settings
-from youju.engine import Engine
+from youju import Youju
 from youju.evaluation.evalset import load_eval_set, resolve
 from youju.evaluation.metrics import budget_recall, mrr_at_k, recall_at_k
 
@@ -32,18 +32,18 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in [int(s) for s in args.sizes.split(",")]:
-            settings = Settings.from_env(home=home, index=Path(tmp) / f"idx{size}", chunk_size=size,
-                                         chunk_max=args.max or 2 * size, model="default")
-            engine = Engine(settings, log=lambda m: None)
+            settings = Settings.from_env(changes={"home": home, "index": Path(tmp) / f"idx{size}", "chunking.size": size,
+                                                  "chunking.max_size": args.max or 2 * size, "model": "default"})
+            engine = Youju(settings, log=lambda m: None)
             engine.ingest([CORPUS], progress=False)
-            store = engine.index().store
+            store = store_of(engine)
             docs = {d.source: (d.id, store.document(d.id).text) for d in store.documents()}
             resolved = resolve(items, docs, EVAL_SET.name)
             lengths = [len(c.text) for d in store.documents() for c in store.doc_chunks(d.id)]
             for mode in ("dense", "hybrid"):
                 r1, r5, mrr, br = [], [], [], []
                 for r in resolved:
-                    hits, _ = engine.retrieve(r.item.question, k=20, mode=mode)
+                    hits = list(engine.retrieve(r.item.question, k=20, retrieval=mode).hits)
                     s = spans(hits)
                     r1.append(recall_at_k(s, r.gold, 1))
                     r5.append(recall_at_k(s, r.gold, 5))
@@ -51,7 +51,7 @@ def main() -> None:
                     br.append(budget_recall(s, r.gold, args.budget))
                 rows.append((size, mode, len(lengths), statistics.median(lengths),
                              *(sum(x) / len(x) for x in (r1, r5, mrr, br))))
-            engine.index().close()
+            engine.close()
     print(header("Chunk size (sample eval set)", "bench/chunk_sizes.py " + f"--sizes {args.sizes} --budget {args.budget}" + (f" --max {args.max}" if args.max else "")))
     limit = f"{args.max} characters" if args.max else "2 x target"
     print(f"{len(items)} answerable questions; max chunk = {limit}; one-sentence overlap.\n")

@@ -38,3 +38,10 @@ def spans(hits) -> list[tuple[str, int, int]]:
     return [(h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in hits]
 
 
+
+
+def store_of(yj):  # noqa: ANN001, ANN201 - benchmarks look inside the index
+    """The chunk store behind a facade, opened on its own (as another reader would)."""
+    from youju.retrieval.index import Index
+
+    return Index.open(yj.settings.index_dir, faiss_factory=yj.settings.retrieval.faiss_index).store

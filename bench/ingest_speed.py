@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, EVAL_SET, header
+from common import CORPUS, EVAL_SET, header, store_of
 
 from youju.config import Settings
-from youju.engine import Engine
+from youju import Youju
 from youju.evaluation.evalset import load_eval_set
 
 
@@ -38,17 +38,17 @@ def main() -> None:
                 import shutil
 
                 shutil.rmtree(home / "index", ignore_errors=True)
-            engine = Engine(Settings(home=home), log=lambda m: None)
+            engine = Youju(Settings(home=home), log=lambda m: None)
             t0 = time.perf_counter()
             report = engine.ingest([CORPUS], progress=False, count_tokens=True)
             wall = time.perf_counter() - t0
             runs.append((engine.timings.get("prepare_model", 0.0), report, wall))
-        engine = Engine(Settings(home=home), log=lambda m: None)
+        engine = Youju(Settings(home=home), log=lambda m: None)
         t0 = time.perf_counter()
         noop = engine.ingest([CORPUS], progress=False)
         noop_s = time.perf_counter() - t0
         assert noop.chunks_embedded == 0
-        store = engine.index().store
+        store = store_of(engine)
         chunks = [c for d in store.documents() for c in store.doc_chunks(d.id)]
         texts = [c.embedding_text() for c in chunks]
         bare = _bare_encode(engine, texts)
@@ -86,7 +86,7 @@ def main() -> None:
     print(f"  retrieval alone: median {statistics.median(retrieval):.1f} ms (p95 {percentile(retrieval, 95):.1f})")
 
 
-def _bare_encode(engine: Engine, texts: list[str]) -> float:
+def _bare_encode(engine: Youju, texts: list[str]) -> float:
     model = engine.embedder.model
     t0 = time.perf_counter()
     model.encode_document(texts, batch_size=32, normalize_embeddings=True)

@@ -22,13 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, EVAL_SET, header, spans
+from common import CORPUS, EVAL_SET, header, spans, store_of
 
 from youju.config import Settings
-from youju.engine import Engine
+from youju import Youju
 from youju.evaluation.evalset import load_eval_set, resolve
 from youju.evaluation.metrics import budget_recall, mrr_at_k, recall_at_k
-from youju.retrieval.tokenize import fts_query
+from youju.retrieval.keywords import fts_query
 
 SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", "，", " ", ""]
 
@@ -44,13 +44,13 @@ def main() -> None:
     home = args.home or Settings.from_env().home
     results: dict[str, list[tuple[list, list, float]]] = {}  # system -> [(spans, gold, ms)]
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine(Settings.from_env(home=home, index=Path(tmp) / "idx", model="default"), log=lambda m: None)
+        engine = Youju(Settings.from_env(changes={"home": home, "index": Path(tmp) / "idx", "model": "default"}), log=lambda m: None)
         engine.ingest([CORPUS], progress=False)
-        store = engine.index().store
+        store = store_of(engine)
         ours_gold = resolve(items, {d.source: (d.id, store.document(d.id).text) for d in store.documents()})
         engine.warm_up()
         for mode in ("keyword", "dense", "hybrid"):
-            results[f"youju {mode}"] = [_run(lambda q, m=mode: engine.retrieve(q, k=20, mode=m)[0], r, spans)
+            results[f"youju {mode}"] = [_run(lambda q, m=mode: list(engine.retrieve(q, k=20, retrieval=m).hits), r, spans)
                                         for r in ours_gold]
         results["youju keyword, words only (no bigrams)"] = [
             _run(lambda q: _words_only(engine, q), r, lambda rows: rows) for r in ours_gold]
@@ -62,7 +62,7 @@ def main() -> None:
         peer_gold = resolve(items, raw)
         for name, retriever in peers.items():
             results[name] = [_run(retriever.invoke, r, _lc_spans) for r in peer_gold]
-        engine.index().close()
+        engine.close()
 
     print(header("Retrieval: youju against the obvious alternatives",
                  f"bench/retrieval_compare.py --budget {args.budget} --chunk-size {args.chunk_size}"))
@@ -90,17 +90,20 @@ def _run(search, resolved, to_spans):
     return to_spans(found), resolved.gold, ms
 
 
-def _words_only(engine: Engine, question: str):
-    store = engine.index().store
+def _words_only(engine: Youju, question: str):
+    store = store_of(engine)
     rows = store.keyword_search(fts_query(question, use_bigrams=False) or '""', 20)
     found = store.chunks([r for r, _ in rows])
     return [(found[r].chunk.doc_id, found[r].chunk.start, found[r].chunk.end) for r, _ in rows if r in found]
 
 
-def _textbook(engine: Engine, question: str):
-    from youju.retrieval.search import RetrievalSettings, Retriever
+def _textbook(engine: Youju, question: str):
+    from youju.config import RetrievalSettings
+    from youju.retrieval.index import Index
+    from youju.retrieval.search import Retriever
 
-    return Retriever(engine.index(), engine.embedder, RetrievalSettings(rrf_k=60, dense_weight=1.0)).retrieve(question, 20)[0]
+    index = Index.open(engine.settings.index_dir)
+    return list(Retriever(index, engine.embedder, RetrievalSettings(rrf_k=60, dense_weight=1.0)).retrieve(question, 20).hits)
 
 
 def _lc_spans(docs) -> list[tuple[str, int, int]]:

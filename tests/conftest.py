@@ -1,18 +1,16 @@
+"""Fixtures for every test, and the network guard: no test opens a socket to anything but
+localhost. Builders and paths live in `helpers/` (importable as `helpers`)."""
+
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO / "data" / "corpus"
-# Where slow tests keep the converted default model between runs (gitignored).
-TEST_HOME = Path(os.environ.get("YOUJU_TEST_HOME", REPO / ".cache" / "test-home"))
+from helpers import CORPUS, TEST_HOME
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -66,22 +64,12 @@ def hashing_settings(tmp_path: Path):
 
 
 @pytest.fixture
-def engine(hashing_settings):
-    from youju.engine import Engine
+def engine(hashing_settings) -> Iterator:
+    """The facade over a fresh home, with the hashing test embedder."""
+    from youju import Youju
 
-    eng = Engine(hashing_settings, log=lambda m: None)
-    yield eng
-    if eng._index is not None:
-        eng._index.close()
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 600):
-    """Run `python -m youju ...` in a subprocess (as a user would)."""
-    import subprocess
-
-    full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "youju", *args], capture_output=True, text=True,
-                          env=full_env, input=input, timeout=timeout, cwd=REPO)
+    with Youju(hashing_settings, log=lambda m: None) as yj:
+        yield yj
 
 
 @pytest.fixture(scope="session")
@@ -94,107 +82,40 @@ def real_home() -> Path:
     return TEST_HOME
 
 
-def make_tiny_bert(folder: Path, seed: int = 0, prompts: dict[str, str] | None = None) -> Path:
-    """A randomly initialised 2-layer BERT with a character vocabulary, saved as a
-    sentence-transformers folder (mean pooling + normalise): the real loading path, no download."""
-    import torch
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
-    from tokenizers.models import WordLevel
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+# Tiny models: built once per session, copied per test (a test may change its folder).
 
-    from youju.embeddings.e5_convert import _write_sentence_transformers_files
-
-    chars = sorted(set("".join(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt"))))
-    tokens = dict.fromkeys(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *chars, *"abcdefghijklmnopqrstuvwxyz:"])
-    vocab = {t: i for i, t in enumerate(tokens)}
-    tok = Tokenizer(WordLevel(vocab, unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(handle_chinese_chars=True, lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.BertPreTokenizer(),
-                                                 pre_tokenizers.Split("", "isolated")])
-    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", model_max_length=128)
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
-    folder.mkdir(parents=True, exist_ok=True)
-    BertModel(config).save_pretrained(folder)
-    fast.save_pretrained(folder)
-    _write_sentence_transformers_files(folder, 32, 128)
-    if prompts is not None:
-        cfg = folder / "config_sentence_transformers.json"
-        data = json.loads(cfg.read_text())
-        data["prompts"] = prompts
-        cfg.write_text(json.dumps(data))
-    return folder
+@pytest.fixture(scope="session")
+def _tiny_models(tmp_path_factory) -> dict[str, Path]:
+    return {}
 
 
-CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
-          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+def _tiny(cache: dict[str, Path], name: str, build, tmp_path_factory, tmp_path: Path) -> Path:
+    if name not in cache:
+        cache[name] = build(tmp_path_factory.mktemp(name) / name)
+    dest = tmp_path / name
+    shutil.copytree(cache[name], dest)
+    return dest
 
 
-def _char_tokenizer(extra_special: list[str], model_max_length: int):
-    from tokenizers import Tokenizer, decoders, pre_tokenizers
-    from tokenizers.models import WordLevel
+@pytest.fixture
+def tiny_bert(_tiny_models, tmp_path_factory, tmp_path: Path) -> Path:
+    """A 2-layer BERT sentence-transformers folder (random weights, seed 0)."""
+    from helpers.models import make_tiny_bert
 
-    chars = sorted(set("".join(p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt"))))
-    tokens = dict.fromkeys(["<unk>", "<pad>", *extra_special, *chars, *"abcdefghijklmnopqrstuvwxyz[]0123456789:\n "])
-    vocab = {t: i for i, t in enumerate(tokens)}
-    tok = Tokenizer(WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
-    tok.decoder = decoders.Fuse()
-    return tok, vocab
+    return _tiny(_tiny_models, "bert", make_tiny_bert, tmp_path_factory, tmp_path)
 
 
-def make_tiny_qwen(folder: Path, seed: int = 0) -> Path:
-    """A randomly initialised 2-layer Qwen2 causal LM with a small byte-level BPE tokenizer
-    (trained here on the sample corpus, as Qwen2's own tokenizer class expects) and a ChatML
-    chat template, saved to a folder: the real transformers loading and streaming path."""
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import AutoTokenizer, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+@pytest.fixture
+def tiny_qwen(_tiny_models, tmp_path_factory, tmp_path: Path) -> Path:
+    """A 2-layer Qwen2 chat model folder with a ChatML template (random weights)."""
+    from helpers.models import make_tiny_qwen
 
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=specials,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator([p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")] + ["[1][2][3] 0123456789"],
-                            trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-                                   model_max_length=8192)
-    fast.chat_template = CHATML
-    folder.mkdir(parents=True, exist_ok=True)
-    fast.save_pretrained(folder)
-    torch.manual_seed(seed)
-    config = Qwen2Config(vocab_size=tok.get_vocab_size(), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=8192,
-                         eos_token_id=tok.token_to_id("<|im_end|>"), pad_token_id=tok.token_to_id("<|endoftext|>"),
-                         tie_word_embeddings=True)
-    Qwen2ForCausalLM(config).save_pretrained(folder)
-    loaded = AutoTokenizer.from_pretrained(folder)  # what the app will see
-    assert loaded.decode(loaded("成都23分钟[1]")["input_ids"]) == "成都23分钟[1]"
-    return folder
+    return _tiny(_tiny_models, "qwen", make_tiny_qwen, tmp_path_factory, tmp_path)
 
 
-def make_tiny_cross_encoder(folder: Path, seed: int = 0) -> Path:
-    """A randomly initialised BERT sequence classifier with one label: a CrossEncoder folder."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+@pytest.fixture
+def tiny_cross_encoder(_tiny_models, tmp_path_factory, tmp_path: Path) -> Path:
+    """A BERT sequence classifier with one label: a CrossEncoder folder."""
+    from helpers.models import make_tiny_cross_encoder
 
-    tok, vocab = _char_tokenizer(["[CLS]", "[SEP]"], 512)
-    from tokenizers import processors
-
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", cls_token="[CLS]",
-                                   sep_token="[SEP]", model_max_length=512)
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, num_labels=1)
-    folder.mkdir(parents=True, exist_ok=True)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    fast.save_pretrained(folder)
-    return folder
+    return _tiny(_tiny_models, "cross_encoder", make_tiny_cross_encoder, tmp_path_factory, tmp_path)

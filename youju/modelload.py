@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from youju.errors import ModelError
+from youju.i18n import Msg
 
 T = TypeVar("T")
 
@@ -20,16 +21,15 @@ def quiet_transformers() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
-def load_model(what: str, model_id: str, loader: Callable[[str, bool], T]) -> T:
+def load_model(kind: str, model_id: str, loader: Callable[[str, bool], T]) -> T:
     """`loader(target, local_files_only)` for a folder path or a hub id. A hub id only works on a
-    machine that can reach the hub; nothing is downloaded behind the user's back otherwise."""
+    machine that can reach the hub; nothing is downloaded behind the user's back otherwise.
+    `kind` is embedding, llm or reranker (for the message)."""
     quiet_transformers()
     path = Path(model_id).expanduser()
     local = path.is_dir()
     try:
         return loader(str(path) if local else model_id, local)
     except Exception as exc:  # the libraries raise many kinds; the user needs one sentence
-        where = "this folder" if local else "a local folder, and no model hub is reachable from here"
-        raise ModelError(f"could not load {what} {model_id!r} ({type(exc).__name__}); "
-                         f"it is not a usable {what} in {where}",
-                         zh=f"无法加载{what} {model_id!r}:不是可用的模型文件夹,且无法连接模型仓库") from exc
+        raise ModelError("err.model_load", kind=Msg("kind." + kind), model=model_id,
+                         detail=type(exc).__name__) from exc

@@ -5,10 +5,11 @@ that support an answer sentence."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from youju.ingest.sentences import split_sentences
 from youju.records import Chunk
-from youju.retrieval.tokenize import bigrams
+from youju.text.sentences import split_sentences
+from youju.text.tokens import bigrams
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]|【(\d+(?:\s*[,，、]\s*\d+)*)】")
 _SENTENCE = re.compile(
@@ -28,16 +29,22 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text)
 
 
-def split_answer(text: str) -> list[tuple[str, list[int]]]:
-    """[(sentence without markers, the numbers cited in or right after it)]."""
-    out = []
+@dataclass
+class MarkedSentence:
+    text: str  # without its markers
+    citations: list[int]  # the numbers cited in or right after it, in order
+
+
+def split_answer(text: str) -> list[MarkedSentence]:
+    """The answer's sentences with the numbers each cites."""
+    out: list[MarkedSentence] = []
     for m in _SENTENCE.finditer(text):
         piece = m.group(0)
         clean = strip_markers(piece).strip()
         if clean:
-            out.append((clean, list(dict.fromkeys(marker_numbers(piece)))))
+            out.append(MarkedSentence(clean, list(dict.fromkeys(marker_numbers(piece)))))
         elif out and marker_numbers(piece):  # markers on a line of their own
-            out[-1] = (out[-1][0], list(dict.fromkeys(out[-1][1] + marker_numbers(piece))))
+            out[-1].citations = list(dict.fromkeys(out[-1].citations + marker_numbers(piece)))
     return out
 
 

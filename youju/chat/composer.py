@@ -1,27 +1,36 @@
 """The Composer protocol, and what every composer shares: abstaining on weak evidence and
-verifying the answer it wrote."""
+verifying the answer it wrote. A composer streams: it yields text pieces as they are written
+and returns the finished, verified Answer (`answer = yield from composer.stream(...)`)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Protocol
 
+from youju.chat.conversation import Turn
 from youju.chat.evidence import Candidate, Evidence
 from youju.i18n import t
 from youju.records import Answer, AnswerSentence, Citation, Hit
 
-History = list[tuple[str, Answer]]  # (question as asked, its answer), oldest first
+TextStream = Generator[str, None, Answer]  # text pieces; the generator's return value is the Answer
 
 
 class Composer(Protocol):
     name: str
 
-    def compose(self, question: str, hits: list[Hit], history: History | None = None) -> Answer: ...
-
-    def stream(self, question: str, hits: list[Hit], history: History | None = None) -> Iterator[str | Answer]:
-        """Text pieces as they are ready; the last item is the finished, verified Answer."""
+    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> TextStream:
+        """Text pieces as they are ready; returns the finished, verified Answer."""
         ...
+
+
+def drain(stream: TextStream) -> Answer:
+    """Run a stream to its end and return its Answer."""
+    while True:
+        try:
+            next(stream)
+        except StopIteration as done:
+            return done.value
 
 
 def citation_for(n: int, c: Candidate) -> Citation:

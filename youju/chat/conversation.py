@@ -7,9 +7,9 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from youju.chat.questions import analyse, entity_core
+from youju.chat.questions import QuestionInfo, analyse, entity_core
 from youju.records import Answer
-from youju.retrieval.tokenize import tagged
+from youju.text.tokens import tagged
 
 _LEAD = re.compile(r"^(那么|那|还有|另外|再问一下|请问|再问|那请问)[,，\s]*")
 _PRONOUN = re.compile(r"它们|它|其|该地|该市|该省|该|这个|这里|那里|此")
@@ -35,8 +35,8 @@ class Conversation:
     def add(self, question: str, standalone: str, answer: Answer) -> None:
         self.turns.append(Turn(question, standalone, answer))
 
-    def history(self) -> list[tuple[str, Answer]]:
-        return [(t.standalone, t.answer) for t in self.turns]
+    def history(self) -> list[Turn]:
+        return list(self.turns)
 
 
 def rewrite_follow_up(question: str, previous: str | None) -> str:
@@ -66,7 +66,7 @@ def _is_follow_up(q: str) -> bool:
         or bool(_PRONOUN.match(_LEAD.sub("", q)))
 
 
-def _has_new_attribute(body: str, info, previous: str) -> bool:
+def _has_new_attribute(body: str, info: QuestionInfo, previous: str) -> bool:
     """Besides the entity, does the follow-up ask about something the previous question did
     not (`那成都的人口呢` after a question about area)?"""
     rest = _TAIL.sub("", body)

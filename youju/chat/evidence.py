@@ -10,26 +10,16 @@ import re
 from dataclasses import dataclass
 
 from youju.chat.questions import REGION_KINDS, QuestionInfo, analyse, dropped_number, entity_core, has_figure
+from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
-from youju.ingest.sentences import split_sentences
 from youju.records import Hit, with_headings
-from youju.retrieval.tokenize import bigrams
-from youju.textnorm import numbers
+from youju.text.numbers import numbers
+from youju.text.sentences import split_sentences
+from youju.text.tokens import bigrams
 
 MAX_DENSE_CANDIDATES = 8  # only the lexically best sentences are embedded, and only their
 DENSE_CHARS = 120  # first characters: one long sentence pads the whole batch (see BENCHMARKS)
 _CLAUSE = re.compile(r"[^,，;；:：]+[,，;；:：]?")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Abstain below these (calibrated by bench/calibrate_abstention.py; see docs/BENCHMARKS.md)."""
-
-    min_score: float = 0.0  # the best sentence's score (keywords, embedding, kind of fact)
-    min_dense: float = 0.86  # cosine of the best passage (e5 scale)
-
-
-DEFAULT_THRESHOLDS = Thresholds()
 
 
 @dataclass(frozen=True)
@@ -61,8 +51,12 @@ class Evidence:
     reason: str  # "", "entity", "figure", "weak"
 
 
-def gather(question: str, hits: list[Hit], embedder: Embedder | None, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+def gather(question: str, hits: list[Hit], embedder: Embedder | None, settings: AnswerSettings | None = None,
            max_hits: int = 5) -> Evidence:
+    """Split the top passages into candidate sentences, score them, and decide whether to
+    abstain: below `settings.abstain_min_score` (the best sentence's score) or
+    `settings.abstain_min_dense` (the best passage's cosine), calibrated by
+    bench/calibrate_abstention.py."""
     info = analyse(question)
     q_bigrams = set(bigrams("".join(info.content)))
     seen: set[tuple[str, int, int]] = set()
@@ -84,7 +78,7 @@ def gather(question: str, hits: list[Hit], embedder: Embedder | None, thresholds
     specificity = _specificity(info, [r[4] for r in rough])
     candidates = [_candidate(info, r, dense[i] if i < len(dense) else 0.0, specificity) for i, r in enumerate(rough)]
     candidates.sort(key=lambda c: -c.score)
-    return _decide(info, tuple(candidates), hits, thresholds)
+    return _decide(info, tuple(candidates), hits, settings or AnswerSettings())
 
 
 def _word_weights(info: QuestionInfo, sentences: list[str]) -> dict[str, float]:
@@ -150,7 +144,7 @@ def _figure_clause(text: str, info: QuestionInfo, specificity: dict[str, float])
     best = max(range(len(clauses)), key=lambda i: named[i]) if clauses else 0
     if not clauses or named[best] <= (bonus if any(k in clauses[best] for k in cores) else 0.0):
         return None, 0.0, False  # no clause names the attribute
-    own = numbers(info.text)
+    own = tuple(numbers(info.text))
     clause = clauses[best]
     if has_figure(clause, own):
         return clause, named[best], True
@@ -170,7 +164,7 @@ def _entity_form(core: str, info: QuestionInfo) -> str:
     return core
 
 
-def _decide(info: QuestionInfo, candidates: tuple[Candidate, ...], hits: list[Hit], th: Thresholds) -> Evidence:
+def _decide(info: QuestionInfo, candidates: tuple[Candidate, ...], hits: list[Hit], th: AnswerSettings) -> Evidence:
     cores = [entity_core(e) for e in info.entities]
     sections: dict[tuple, str] = {}  # retrieved text by (document, heading path)
     for h in hits:
@@ -196,7 +190,8 @@ def _decide(info: QuestionInfo, candidates: tuple[Candidate, ...], hits: list[Hi
     top_dense = max((h.scores_by_retriever.get("dense", 0.0) for h in hits), default=0.0)
     best = on_topic[0] if on_topic else None
     coverage = best.lexical if best else 0.0
-    gap, answers, no_figure = None, (), False
+    gap, no_figure = None, False
+    answers: tuple[Candidate, ...] = ()
     if info.kind == "figure":
         named = [c for c in on_topic if c.figure_clause]
         top = max((c.clause_score for c in named), default=0.0)
@@ -208,7 +203,7 @@ def _decide(info: QuestionInfo, candidates: tuple[Candidate, ...], hits: list[Hi
         reason = "entity"
     elif no_figure:
         reason = "figure"
-    elif best is None or best.score < th.min_score or (top_dense and top_dense < th.min_dense):
+    elif best is None or best.score < th.abstain_min_score or (top_dense and top_dense < th.abstain_min_dense):
         reason = "weak"
     else:
         reason = ""

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
-from youju.chat.composer import History, abstention, citation_for
-from youju.chat.evidence import DEFAULT_THRESHOLDS, Candidate, Evidence, Thresholds, gather
+from youju.chat.composer import TextStream, abstention, citation_for
+from youju.chat.conversation import Turn
+from youju.chat.evidence import Candidate, Evidence, gather
 from youju.chat.questions import QuestionInfo, entity_core, has_figure
 from youju.chat.verify import Verifier
+from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
 from youju.records import Answer, Hit
-from youju.retrieval.tokenize import bigrams
+from youju.text.tokens import bigrams
 
 MAX_SENTENCE = 90  # characters shown of one source sentence before trimming to its key clauses
 _CLAUSES = re.compile(r"[^,，;；]+[,，;；]?")
@@ -25,17 +26,17 @@ _END = "。！？!?；;"
 class ExtractiveComposer:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder | None, lang: str = "zh", thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    def __init__(self, embedder: Embedder | None, lang: str = "zh", settings: AnswerSettings | None = None,
                  verifier: Verifier | None = None) -> None:
         self.embedder = embedder
         self.lang = lang
-        self.thresholds = thresholds
+        self.settings = settings or AnswerSettings()
         self.verifier = verifier or Verifier(embedder)
 
-    def compose(self, question: str, hits: list[Hit], history: History | None = None) -> Answer:
+    def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> Answer:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        evidence = gather(question, hits, self.embedder, self.thresholds)
+        evidence = gather(question, hits, self.embedder, self.settings)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
         if evidence.abstain:
             return abstention(question, evidence, hits, self.lang, self.name, timings)
@@ -53,11 +54,11 @@ class ExtractiveComposer:
         return Answer(question, verified.text, verified.citations, tuple(hits), False, timings,
                       verified.sentences, composer=self.name)
 
-    def stream(self, question: str, hits: list[Hit], history: History | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> TextStream:
         answer = self.compose(question, hits, history)
         for s in answer.sentences:  # already verified: stream it sentence by sentence
             yield s.text + "".join(f"[{n}]" for n in s.citations)
-        yield answer
+        return answer
 
 
 def select(evidence: Evidence) -> list[Candidate]:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
-from youju.chat.composer import History, abstention
-from youju.chat.evidence import DEFAULT_THRESHOLDS, Thresholds, gather
+from youju.chat.composer import TextStream, abstention, drain
+from youju.chat.conversation import Turn
+from youju.chat.evidence import gather
 from youju.chat.verify import Verifier
+from youju.config import AnswerSettings, LLMSettings
 from youju.embeddings.base import Embedder
 from youju.errors import ModelError
 from youju.i18n import t
@@ -35,17 +39,17 @@ USER_PROMPT = {"zh": "资料:\n{passages}\n\n问题:{question}", "en": "Passages
 class TransformersComposer:
     name = "llm"
 
-    def __init__(self, model: str, embedder: Embedder | None, lang: str = "zh", max_new_tokens: int = 256,
-                 max_time: float = 60.0, thresholds: Thresholds = DEFAULT_THRESHOLDS, device: str = "cpu") -> None:
-        self.model_id = model
+    def __init__(self, settings: LLMSettings, embedder: Embedder | None, lang: str = "zh",
+                 answer: AnswerSettings | None = None, device: str = "cpu") -> None:
+        self.model_id = settings.model
         self.embedder = embedder
         self.lang = lang
-        self.max_new_tokens = max_new_tokens
-        self.max_time = max_time
-        self.thresholds = thresholds
+        self.max_new_tokens = settings.max_new_tokens
+        self.max_time = settings.max_time
+        self.answer_settings = answer or AnswerSettings()
         self.device = device
         self.verifier = Verifier(embedder, no_fact=(t("refusal", lang),))
-        self._loaded = None
+        self._loaded: tuple[Any, Any] | None = None  # (tokenizer, model)
         self._lock = threading.Lock()
 
     def for_lang(self, lang: str) -> TransformersComposer:
@@ -69,31 +73,25 @@ class TransformersComposer:
                     return (AutoTokenizer.from_pretrained(target, local_files_only=local),
                             AutoModelForCausalLM.from_pretrained(target, local_files_only=local))
 
-                tok, model = load_model("LLM", self.model_id, load)
+                tok, model = load_model("llm", self.model_id, load)
                 if not getattr(tok, "chat_template", None):
-                    raise ModelError(f"LLM {self.model_id!r} has no chat template; use a chat/instruct model",
-                                     zh=f"大模型 {self.model_id!r} 没有对话模板;请使用对话(instruct)模型")
+                    raise ModelError("err.llm_no_template", model=self.model_id)
                 model.to(self.device).eval()
                 self._loaded = (tok, model)
             return self._loaded
 
-    def compose(self, question: str, hits: list[Hit], history: History | None = None) -> Answer:
-        answer = None
-        for item in self.stream(question, hits, history):
-            if isinstance(item, Answer):
-                answer = item
-        return answer
+    def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> Answer:
+        return drain(self.stream(question, hits, history))
 
-    def stream(self, question: str, hits: list[Hit], history: History | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> TextStream:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        evidence = gather(question, hits, self.embedder, self.thresholds)
+        evidence = gather(question, hits, self.embedder, self.answer_settings)
         timings["analyse"] = (time.perf_counter() - t0) * 1000
         if evidence.abstain:  # refused before the model can guess
             answer = abstention(question, evidence, hits, self.lang, self.name, timings)
             yield answer.text
-            yield answer
-            return
+            return answer
         tok, model = self.load()
         t1 = time.perf_counter()
         raw = ""
@@ -104,15 +102,15 @@ class TransformersComposer:
         t2 = time.perf_counter()
         answer = self.finish(question, raw, hits)
         timings["verify"] = (time.perf_counter() - t2) * 1000
-        yield Answer(**{**answer.__dict__, "timings": timings})
+        return replace(answer, timings=timings)
 
-    def messages(self, question: str, hits: list[Hit], history: History | None = None) -> list[dict[str, str]]:
+    def messages(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> list[dict[str, str]]:
         refusal = t("refusal", self.lang)
         passages = "\n\n".join(f"[{i}] {' > '.join(h.chunk.heading_path) or h.title}\n{h.chunk.text}"
                                for i, h in enumerate(hits, start=1))
         msgs = [{"role": "system", "content": SYSTEM_PROMPT[self.lang].format(refusal=refusal)}]
-        for asked, answer in (history or [])[-2:]:  # a little context for follow-ups
-            msgs += [{"role": "user", "content": asked}, {"role": "assistant", "content": answer.text}]
+        for turn in (history or [])[-2:]:  # a little context for follow-ups
+            msgs += [{"role": "user", "content": turn.standalone}, {"role": "assistant", "content": turn.answer.text}]
         msgs.append({"role": "user", "content": USER_PROMPT[self.lang].format(passages=passages, question=question)})
         return msgs
 
@@ -138,7 +136,7 @@ class TransformersComposer:
         yield from (piece for piece in streamer if piece)
         thread.join()
         if errors:
-            raise ModelError(f"the LLM failed while generating ({type(errors[0]).__name__}: {errors[0]})")
+            raise ModelError("err.llm_generate", detail=f"{type(errors[0]).__name__}: {errors[0]}")
 
     def finish(self, question: str, raw: str, hits: list[Hit]) -> Answer:
         """Turn the model's text into a verified Answer: [n] means passage n; each citation is
@@ -151,10 +149,10 @@ class TransformersComposer:
             verified = self.verifier.verify(refusal, {})
             return Answer(question, verified.text, (), tuple(hits), True, {}, verified.sentences, composer=self.name)
         spans: dict[int, tuple[int, int]] = {}
-        for sentence, cited in split_answer(text):
-            for n in cited:
+        for part in split_answer(text):
+            for n in part.citations:
                 if 1 <= n <= len(hits):  # passage n; anything else points at nothing
-                    a, b = supporting_span(sentence, hits[n - 1].chunk)
+                    a, b = supporting_span(part.text, hits[n - 1].chunk)
                     old = spans.get(n, (a, b))
                     spans[n] = (min(a, old[0]), max(b, old[1]))  # cited twice: cover both sentences
         citations: dict[int, Citation] = {}

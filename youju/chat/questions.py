@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from youju.retrieval.tokenize import QUESTION_WORDS, content_words, tagged
-from youju.textnorm import numbers
+from youju.text.numbers import numbers
+from youju.text.tokens import QUESTION_WORDS, content_words, tagged
 
 # A figure is asked for: an amount, a share, a duration, a date.
 _FIGURE = re.compile(r"多少|多大|多久|多长|多高|多远|多快|几[个项条次年月天家所名人万亿倍岁号点]?|比例|比重|占比|百分之|"

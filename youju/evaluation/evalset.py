@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from youju.errors import InputError
+from youju.errors import EvalSetError, InputError
 
 KNOWN_FIELDS = {"id", "question", "answer", "key_facts", "type", "evidence", "tags", "note"}
 
@@ -43,6 +43,13 @@ class GoldSpan:
     start: int
     end: int
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc": self.source, "doc_id": self.doc_id, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> GoldSpan:
+        return cls(d["doc_id"], d["doc"], d["start"], d["end"])
+
 
 @dataclass
 class ResolvedItem:
@@ -58,66 +65,77 @@ def load_eval_set(path: Path) -> list[EvalItem]:
     return items
 
 
-def parse_eval_set(path: Path) -> tuple[list[EvalItem], list[InputError]]:
+def parse_eval_set(path: Path) -> tuple[list[EvalItem], list[EvalSetError]]:
     """Every item that parses, and every problem (each naming its line)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"no such evaluation set: {path}", zh=f"找不到评测集:{path}")
+        raise InputError("err.no_eval_set", path=path)
     items: list[EvalItem] = []
-    problems: list[InputError] = []
+    problems: list[EvalSetError] = []
     seen: set[str] = set()
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():
             continue
         try:
             items.append(_parse_line(path, n, raw, seen))
-        except InputError as exc:
+        except EvalSetError as exc:
             problems.append(exc)
     if not items and not problems:
-        problems.append(InputError(f"{path} holds no questions"))
+        problems.append(EvalSetError("err.eval_empty", path=path, line=0))
     return items, problems
 
 
 def _parse_line(path: Path, n: int, raw: str, seen: set[str]) -> EvalItem:
     where = f"{path.name} line {n}"
+
+    def problem(key: str, **context: Any) -> EvalSetError:
+        return EvalSetError(key, where=where, line=n, **context)
+
+    def field_problem(name: str, rule: str, rule_zh: str) -> EvalSetError:
+        return problem("err.eval_field", field=name, rule=rule, rule_zh=rule_zh)
+
     try:
         data: dict[str, Any] = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg})") from None
+        raise problem("err.eval_json", detail=exc.msg) from None
     if not isinstance(data, dict):
-        raise InputError(f"{where}: each line must be a JSON object")
+        raise problem("err.eval_object")
     unknown = set(data) - KNOWN_FIELDS
     if unknown:
-        raise InputError(f"{where}: unknown field(s) {sorted(unknown)}")
+        raise problem("err.eval_unknown_fields", fields=sorted(unknown))
     qid, question = data.get("id"), data.get("question")
     if not isinstance(qid, str) or not qid:
-        raise InputError(f"{where}: 'id' must be a non-empty string")
+        raise field_problem("id", "a non-empty string", "非空字符串")
     if qid in seen:
-        raise InputError(f"{where}: duplicate id {qid!r}")
+        raise problem("err.eval_dup_id", id=qid)
     seen.add(qid)
     if not isinstance(question, str) or not question.strip():
-        raise InputError(f"{where}: 'question' must be a non-empty string")
+        raise field_problem("question", "a non-empty string", "非空字符串")
     evidence = data.get("evidence", [])
     if not isinstance(evidence, list) or not all(
             isinstance(e, dict) and isinstance(e.get("doc"), str) and isinstance(e.get("text"), str) and e["text"]
             for e in evidence):
-        raise InputError(f"{where}: 'evidence' must be a list of {{\"doc\": ..., \"text\": ...}}")
+        raise field_problem("evidence", 'a list of {"doc": ..., "text": ...}', '{"doc": ..., "text": ...} 的列表')
     if data.get("note"):
-        raise InputError(f"{where}: has a note left to act on ({str(data['note'])[:60]}…); "
-                         "resolve it and delete the note")
+        raise problem("err.eval_note", note=str(data["note"])[:60])
     kind = data.get("type", "fact" if evidence else "unanswerable")
+    if not isinstance(kind, str):
+        raise field_problem("type", "a string", "字符串")
     if kind == "unanswerable" and evidence:
-        raise InputError(f"{where}: an unanswerable item cannot have evidence")
+        raise problem("err.eval_unanswerable_evidence")
     if not evidence and kind != "unanswerable":
-        raise InputError(f"{where}: an item without evidence must have type \"unanswerable\"")
+        raise problem("err.eval_needs_type")
     key_facts = data.get("key_facts", [])
     if not isinstance(key_facts, list) or not all(isinstance(k, str) and k for k in key_facts):
-        raise InputError(f"{where}: 'key_facts' must be a list of strings")
+        raise field_problem("key_facts", "a list of strings", "字符串列表")
     answer = data.get("answer")
     if answer is not None and not isinstance(answer, str):
-        raise InputError(f"{where}: 'answer' must be a string")
-    return EvalItem(qid, question.strip(), str(kind), answer, tuple(key_facts),
-                    tuple(Evidence(e["doc"], e["text"]) for e in evidence), tuple(data.get("tags", [])), n)
+        raise field_problem("answer", "a string", "字符串")
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
+        raise field_problem("tags", "a list of strings", "字符串列表")
+    return EvalItem(qid, question.strip(), kind, answer, tuple(key_facts),
+                    tuple(Evidence(e["doc"], e["text"]) for e in evidence), tuple(tags), n)
 
 
 def resolve(items: list[EvalItem], documents: dict[str, tuple[str, str]], set_name: str = "set") -> list[ResolvedItem]:
@@ -134,21 +152,21 @@ def resolve(items: list[EvalItem], documents: dict[str, tuple[str, str]], set_na
             doc_id, text = documents[source]
             spans = _find_all(text, ev.text)
             if not spans:
-                raise InputError(f"{set_name} line {item.line} ({item.id}): evidence text not found in {source}: "
-                                 f"{ev.text[:40]!r}")
+                raise EvalSetError("err.eval_evidence_missing", where=f"{set_name} line {item.line}", line=item.line,
+                                   id=item.id, source=source, text=ev.text[:40])
             gold.append([GoldSpan(doc_id, source, a, b) for a, b in spans])
         out.append(ResolvedItem(item, gold))
     return out
 
 
 def resolve_each(items: list[EvalItem], documents: dict[str, tuple[str, str]],
-                 set_name: str = "set") -> tuple[list[ResolvedItem], list[InputError]]:
+                 set_name: str = "set") -> tuple[list[ResolvedItem], list[EvalSetError]]:
     """Like resolve, but collects every problem instead of stopping at the first."""
     resolved, problems = [], []
     for item in items:
         try:
             resolved += resolve([item], documents, set_name)
-        except InputError as exc:
+        except EvalSetError as exc:
             problems.append(exc)
     return resolved, problems
 
@@ -156,8 +174,11 @@ def resolve_each(items: list[EvalItem], documents: dict[str, tuple[str, str]],
 def _by_file_name(by_name: dict[str, list[str]], doc: str, item: EvalItem, set_name: str) -> str:
     matches = by_name.get(Path(doc).name, [])
     if len(matches) != 1:
-        problem = "is not in the index" if not matches else f"is ambiguous ({len(matches)} documents)"
-        raise InputError(f"{set_name} line {item.line} ({item.id}): document {doc!r} {problem}")
+        where = f"{set_name} line {item.line}"
+        if not matches:
+            raise EvalSetError("err.eval_doc_missing", where=where, line=item.line, id=item.id, doc=doc)
+        raise EvalSetError("err.eval_doc_ambiguous", where=where, line=item.line, id=item.id, doc=doc,
+                           count=len(matches))
     return matches[0]
 
 

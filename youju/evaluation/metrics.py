@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from youju.chat.citations import strip_markers
 from youju.evaluation.evalset import GoldSpan
-from youju.textnorm import canonical
+from youju.text.numbers import canonical
 
 Span = tuple[str, int, int]  # doc_id, start, end
 

@@ -5,42 +5,21 @@ spans highlighted). Everything taken from documents is escaped before it becomes
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
-from typing import Any
 
+from youju.evaluation.evalset import GoldSpan
+from youju.evaluation.results import EvalRecord, EvalRun, MetricValue, ModeSummary, RunConfig
 from youju.evaluation.runner import ABSTENTION_METRICS, ALL_METRICS, ANSWER_METRICS, RETRIEVAL_METRICS
+from youju.records import Hit
 
 COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c"]
 
 
-def write_run(run: dict[str, Any], out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps({"config": run["config"], "metrics": run["metrics"]},
-                                                 ensure_ascii=False, indent=2))
-    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
-        for _mode, records in run["records"].items():
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+def write_run(run: EvalRun, out: Path) -> None:
+    """metrics.json and results.jsonl (the run itself), report.md and report.html."""
+    run.save(out)
     (out / "report.md").write_text(markdown(run), encoding="utf-8")
     (out / "report.html").write_text(html_report(run), encoding="utf-8")
-
-
-def load_run(path: Path) -> dict[str, Any]:
-    """Read a run folder back (metrics.json + results.jsonl)."""
-    from youju.errors import InputError
-
-    path = Path(path)
-    if not (path / "metrics.json").is_file() or not (path / "results.jsonl").is_file():
-        raise InputError(f"{path} is not an evaluation run (no metrics.json/results.jsonl)",
-                         zh=f"{path} 不是评测结果目录(缺少 metrics.json 或 results.jsonl)")
-    meta = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
-    records: dict[str, list[dict]] = {}
-    for line in (path / "results.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            records.setdefault(r["mode"], []).append(r)
-    return {"config": meta["config"], "metrics": meta["metrics"], "records": records}
 
 
 def fmt(value: float | None, name: str = "") -> str:
@@ -49,79 +28,78 @@ def fmt(value: float | None, name: str = "") -> str:
     return f"{value:.0f}" if name == "answer_chars" else f"{value:.3f}"
 
 
-def fmt_entry(entry: dict | None, name: str) -> str:
+def fmt_entry(entry: MetricValue | None, name: str) -> str:
     if not entry:
         return "–"
-    ci = entry.get("ci")
-    band = f" [{fmt(ci[0], name)}, {fmt(ci[1], name)}]" if ci else ""
-    return fmt(entry["value"], name) + band
+    band = f" [{fmt(entry.ci[0], name)}, {fmt(entry.ci[1], name)}]" if entry.ci else ""
+    return fmt(entry.value, name) + band
 
 
 # --- markdown -----------------------------------------------------------------------------------
 
-def markdown(run: dict[str, Any]) -> str:
-    cfg, metrics = run["config"], run["metrics"]
-    modes = list(metrics)
-    primary = modes[0]
-    summary = metrics[primary]
-    lines = [f"# Evaluation: {Path(cfg['eval_set']).name}", "", *_config_lines(cfg), "",
-             f"## Overall ({primary} retrieval, {cfg['composer']} composer, {summary['questions']} questions)", "",
+def markdown(run: EvalRun) -> str:
+    cfg, summaries = run.config, run.summaries
+    modes = list(summaries)
+    primary, summary = run.mode, run.summary
+    lines = [f"# Evaluation: {Path(cfg.eval_set).name}", "", *_config_lines(cfg), "",
+             f"## Overall ({primary} retrieval, {cfg.composer} composer, {summary.questions} questions)", "",
              "| metric | value | 95% CI | n |", "|---|---|---|---|"]
     for name in ALL_METRICS:
-        e = summary["overall"].get(name)
+        e = summary.overall.get(name)
         if e:
-            ci = f"{fmt(e['ci'][0], name)} – {fmt(e['ci'][1], name)}" if e.get("ci") else "–"
-            lines.append(f"| {name} | {fmt(e['value'], name)} | {ci} | {e['n']} |")
+            ci = f"{fmt(e.ci[0], name)} – {fmt(e.ci[1], name)}" if e.ci else "–"
+            lines.append(f"| {name} | {fmt(e.value, name)} | {ci} | {e.n} |")
     if len(modes) > 1:
         lines += ["", "## Retrieval ablation (same questions, same composer)", "",
                   "| metric | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
         for name in ALL_METRICS:
-            if any(metrics[mo]["overall"].get(name) for mo in modes):
-                lines.append(f"| {name} | " + " | ".join(fmt_entry(metrics[mo]["overall"].get(name), name)
+            if any(summaries[mo].overall.get(name) for mo in modes):
+                lines.append(f"| {name} | " + " | ".join(fmt_entry(summaries[mo].overall.get(name), name)
                                                        for mo in modes) + " |")
     shown = ["recall@1", "recall@5", "key_fact_recall", "citation_precision", "citation_recall", "supported_rate",
              "abstain_recall", "false_abstention"]
     lines += ["", f"## By question type ({primary})", "",
               "| type | questions | " + " | ".join(shown) + " |", "|---|---|" + "---|" * len(shown)]
-    for t, block in summary["by_type"].items():
-        n = sum(1 for r in run["records"][primary] if r["type"] == t)
-        lines.append(f"| {t} | {n} | " + " | ".join(fmt((block.get(s) or {}).get("value"), s) for s in shown) + " |")
+    for t, block in summary.by_type.items():
+        n = sum(1 for r in run.records[primary] if r.type == t)
+        lines.append(f"| {t} | {n} | " + " | ".join(fmt(_value(block.get(s)), s) for s in shown) + " |")
     lines += ["", "## Latency (ms)", "", "| stage | p50 | p95 |", "|---|---|---|"]
-    for stage, v in summary["latency_ms"].items():
-        lines.append(f"| {stage} | {v['p50']:.1f} | {v['p95']:.1f} |")
-    lines += ["", "## Questions to look at", ""] + _problems(run["records"][primary])
+    for stage, v in summary.latency_ms.items():
+        lines.append(f"| {stage} | {v.p50:.1f} | {v.p95:.1f} |")
+    lines += ["", "## Questions to look at", ""] + _problems(run.records[primary])
     return "\n".join(lines) + "\n"
 
 
-def _config_lines(cfg: dict[str, Any]) -> list[str]:
-    manifest = cfg.get("index_manifest") or {}
+def _value(entry: MetricValue | None) -> float | None:
+    return entry.value if entry else None
+
+
+def _config_lines(cfg: RunConfig) -> list[str]:
+    manifest = cfg.index_manifest or {}
     counts = manifest.get("counts") or {}
-    return [f"- date: {cfg['date']}; git commit: {cfg['git_commit']}; youju {cfg['youju_version']}",
-            f"- index: {cfg['index']} ({counts.get('documents', '?')} documents, {counts.get('chunks', '?')} chunks)",
-            f"- embedding model: {cfg['embedder_fingerprint']}; k = {cfg['k']}; retrieval modes: "
-            f"{', '.join(cfg['modes'])}",
-            f"- eval set: {cfg['eval_set']} (sha256 {cfg['eval_set_sha256'][:12]})"]
+    return [f"- date: {cfg.date}; git commit: {cfg.git_commit}; youju {cfg.youju_version}",
+            f"- index: {cfg.index} ({counts.get('documents', '?')} documents, {counts.get('chunks', '?')} chunks)",
+            f"- embedding model: {cfg.embedder_fingerprint}; k = {cfg.k}; retrieval modes: {', '.join(cfg.modes)}",
+            f"- eval set: {cfg.eval_set} (sha256 {cfg.eval_set_sha256[:12]})"]
 
 
-def _below_one(metrics: dict, key: str) -> bool:
-    value = metrics.get(key)
+def _below_one(r: EvalRecord, key: str) -> bool:
+    value = r.scores.get(key)
     return value is not None and value < 1
 
 
-def _problems(records: list[dict]) -> list[str]:
+def _problems(records: list[EvalRecord]) -> list[str]:
     out = []
     groups = [
-        ("Gold evidence not in the top 5", [r for r in records if _below_one(r["metrics"], "recall@5")]),
-        ("Key facts missing from the answer", [r for r in records if _below_one(r["metrics"], "key_fact_recall")
-                                               and not r["abstained"]]),
-        ("Abstained on an answerable question", [r for r in records if r["abstained"]
-                                                 and not r["metrics"]["expected_abstain"]]),
-        ("Answered an unanswerable question", [r for r in records if r["metrics"]["expected_abstain"]
-                                               and not r["abstained"]]),
-        ("Unsupported sentences", [r for r in records if _below_one(r["metrics"], "supported_rate")]),
+        ("Gold evidence not in the top 5", [r for r in records if _below_one(r, "recall@5")]),
+        ("Key facts missing from the answer", [r for r in records if _below_one(r, "key_fact_recall")
+                                               and not r.abstained]),
+        ("Abstained on an answerable question", [r for r in records if r.abstained and not r.expected_abstain]),
+        ("Answered an unanswerable question", [r for r in records if r.expected_abstain and not r.abstained]),
+        ("Unsupported sentences", [r for r in records if _below_one(r, "supported_rate")]),
     ]
     for title, rows in groups:
-        out.append(f"- {title}: " + ("; ".join(f"{r['id']} {r['question']}" for r in rows) or "none"))
+        out.append(f"- {title}: " + ("; ".join(f"{r.id} {r.question}" for r in rows) or "none"))
     return out
 
 
@@ -139,39 +117,38 @@ flex-wrap:wrap;gap:1.5rem}figure{margin:0}figcaption{font-size:.9em;color:#444}.
 """
 
 
-def html_report(run: dict[str, Any]) -> str:
-    cfg, metrics = run["config"], run["metrics"]
-    modes = list(metrics)
-    primary = modes[0]
-    summary = metrics[primary]
+def html_report(run: EvalRun) -> str:
+    cfg, summaries = run.config, run.summaries
+    modes = list(summaries)
+    primary, summary = run.mode, run.summary
     e = html.escape
     parts = [f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>youju eval · "
-             f"{e(Path(cfg['eval_set']).name)}</title><style>{CSS}</style></head><body>",
-             f"<h1>Evaluation · {e(Path(cfg['eval_set']).name)}</h1>",
+             f"{e(Path(cfg.eval_set).name)}</title><style>{CSS}</style></head><body>",
+             f"<h1>Evaluation · {e(Path(cfg.eval_set).name)}</h1>",
              "<ul class='meta'>" + "".join(f"<li>{e(line[2:])}</li>" for line in _config_lines(cfg)) + "</ul>",
              "<div class='plots'>",
-             _figure(_recall_curve(metrics), "Recall@k by retrieval mode"),
+             _figure(_recall_curve(summaries), "Recall@k by retrieval mode"),
              _figure(_type_bars(summary), f"By question type ({primary})"),
-             _figure(_latency_histogram(run["records"][primary]), "Answer latency per question (ms)"),
-             "</div>", f"<h2>Metrics ({e(primary)} retrieval, {e(cfg['composer'])} composer)</h2>",
-             _metrics_table(metrics, modes)]
-    parts += [f"<h2>By question type ({e(primary)})</h2>", _type_table(summary, run["records"][primary]),
+             _figure(_latency_histogram(run.records[primary]), "Answer latency per question (ms)"),
+             "</div>", f"<h2>Metrics ({e(primary)} retrieval, {e(cfg.composer)} composer)</h2>",
+             _metrics_table(summaries, modes)]
+    parts += [f"<h2>By question type ({e(primary)})</h2>", _type_table(summary, run.records[primary]),
               "<h2>Latency (ms)</h2><table><tr><th>stage</th><th>p50</th><th>p95</th></tr>"]
-    parts += [f"<tr><td>{e(s)}</td><td class='num'>{v['p50']:.1f}</td><td class='num'>{v['p95']:.1f}</td></tr>"
-              for s, v in summary["latency_ms"].items()]
+    parts += [f"<tr><td>{e(s)}</td><td class='num'>{v.p50:.1f}</td><td class='num'>{v.p95:.1f}</td></tr>"
+              for s, v in summary.latency_ms.items()]
     parts += ["</table>", f"<h2>Questions ({e(primary)})</h2>",
               "<p class='meta'>Each row expands to the answer, its citations and the retrieved passages; "
               "gold evidence is <mark class='gold'>highlighted</mark>.</p>"]
-    parts += [_question(r) for r in run["records"][primary]]
+    parts += [_question(r) for r in run.records[primary]]
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _metrics_table(metrics: dict[str, Any], modes: list[str]) -> str:
+def _metrics_table(summaries: dict[str, ModeSummary], modes: list[str]) -> str:
     e = html.escape
     rows = ["<table><tr><th>metric</th>" + "".join(f"<th>{e(mo)}</th>" for mo in modes) + "<th>n</th></tr>"]
     for name in ALL_METRICS:
-        entries = [metrics[mo]["overall"].get(name) for mo in modes]
+        entries = [summaries[mo].overall.get(name) for mo in modes]
         if not any(entries):
             continue
         cells = []
@@ -179,60 +156,58 @@ def _metrics_table(metrics: dict[str, Any], modes: list[str]) -> str:
             if not entry:
                 cells.append("<td>–</td>")
                 continue
-            ci = entry.get("ci")
-            band = f" <span class='ci'>[{fmt(ci[0], name)}, {fmt(ci[1], name)}]</span>" if ci else ""
-            cells.append(f"<td class='num'>{fmt(entry['value'], name)}{band}</td>")
-        n = next(en["n"] for en in entries if en)
+            band = f" <span class='ci'>[{fmt(entry.ci[0], name)}, {fmt(entry.ci[1], name)}]</span>" if entry.ci else ""
+            cells.append(f"<td class='num'>{fmt(entry.value, name)}{band}</td>")
+        n = next(en.n for en in entries if en)
         rows.append(f"<tr><td>{e(name)}</td>{''.join(cells)}<td class='num'>{n}</td></tr>")
     return "".join(rows) + "</table>"
 
 
-def _type_table(summary: dict[str, Any], records: list[dict]) -> str:
+def _type_table(summary: ModeSummary, records: list[EvalRecord]) -> str:
     names = [n for n in RETRIEVAL_METRICS[:3] + ANSWER_METRICS[:5] + ABSTENTION_METRICS[1:]]
     out = ["<table><tr><th>type</th><th>n</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"]
-    for t, block in summary["by_type"].items():
-        n = sum(1 for r in records if r["type"] == t)
+    for t, block in summary.by_type.items():
+        n = sum(1 for r in records if r.type == t)
         out.append(f"<tr><td>{html.escape(t)}</td><td class='num'>{n}</td>" +
-                   "".join(f"<td class='num'>{fmt((block.get(m) or {}).get('value'), m)}</td>" for m in names) + "</tr>")
+                   "".join(f"<td class='num'>{fmt(_value(block.get(m)), m)}</td>" for m in names) + "</tr>")
     return "".join(out) + "</table>"
 
 
-def _question(r: dict) -> str:
+def _question(r: EvalRecord) -> str:
     e = html.escape
-    mt = r["metrics"]
+    a = r.answer
     flags = []
-    if mt["expected_abstain"] != mt["abstained"]:
-        flags.append("<span class='bad'>wrong abstention</span>" if mt["abstained"]
+    if r.expected_abstain != r.abstained:
+        flags.append("<span class='bad'>wrong abstention</span>" if r.abstained
                      else "<span class='bad'>should abstain</span>")
-    if _below_one(mt, "recall@5"):
+    if _below_one(r, "recall@5"):
         flags.append("<span class='bad'>gold not in top 5</span>")
-    if _below_one(mt, "key_fact_recall") and not r["abstained"]:
+    if _below_one(r, "key_fact_recall") and not r.abstained:
         flags.append("<span class='bad'>key fact missing</span>")
-    summary = (f"<summary><b>{e(r['id'])}</b> [{e(r['type'])}] {e(r['question'])} "
+    summary = (f"<summary><b>{e(r.id)}</b> [{e(r.type)}] {e(r.question)} "
                f"{' '.join(flags) or '<span class=good>ok</span>'}</summary>")
-    body = [f"<p><b>Answer:</b> {e(r['answer'])}</p>"]
-    if r.get("reference"):
-        body.append(f"<p><b>Reference:</b> {e(r['reference'])} · key facts: {e('、'.join(r['key_facts']))}</p>")
-    for s in r["sentences"]:
-        if s["supported"] is False:
-            body.append(f"<p class='bad'>unsupported: {e(s['text'])} ({e(s['reason'])})</p>")
-    for c in r["citations"]:
-        body.append(f"<p>[{c['n']}] {e(c['doc'])} {c['start']}–{c['end']}: {e(c['quote'])}</p>")
-    scores = {k: v for k, v in mt.items() if isinstance(v, float)}
-    body.append("<p class='meta'>" + e(", ".join(f"{k} {v:.2f}" for k, v in scores.items())) + "</p>")
-    gold = [g for group in r["gold"] for g in group]
-    for h in r["hits"]:
-        cls = "passage hitgold" if h["covers"] else "passage"
-        head = f"#{h['rank']} {h['doc']} {h['start']}–{h['end']} · {' > '.join(h['heading_path'])}"
+    body = [f"<p><b>Answer:</b> {e(a.text)}</p>"]
+    if r.reference:
+        body.append(f"<p><b>Reference:</b> {e(r.reference)} · key facts: {e('、'.join(r.key_facts))}</p>")
+    for s in a.sentences:
+        if s.supported is False:
+            body.append(f"<p class='bad'>unsupported: {e(s.text)} ({e(s.reason)})</p>")
+    for c in a.citations:
+        body.append(f"<p>[{c.n}] {e(c.source)} {c.start}–{c.end}: {e(c.quote)}</p>")
+    body.append("<p class='meta'>" + e(", ".join(f"{k} {v:.2f}" for k, v in r.scores.items())) + "</p>")
+    gold = [g for group in r.gold for g in group]
+    for h, covers in zip(r.hits, r.covers):
+        cls = "passage hitgold" if covers else "passage"
+        head = f"#{h.rank} {h.source} {h.chunk.start}–{h.chunk.end} · {' > '.join(h.chunk.heading_path)}"
         body.append(f"<div class='{cls}'><span class='meta'>{e(head)}</span>\n{_highlight(h, gold)}</div>")
     return f"<details>{summary}{''.join(body)}</details>"
 
 
-def _highlight(hit: dict, gold: list[dict]) -> str:
+def _highlight(hit: Hit, gold: list[GoldSpan]) -> str:
     """The passage text with the parts that are gold evidence marked (escaped)."""
-    text, start = hit["text"], hit["start"]
-    marks = sorted((max(g["start"], start) - start, min(g["end"], hit["end"]) - start)
-                   for g in gold if g["doc_id"] == hit["doc_id"] and g["start"] < hit["end"] and start < g["end"])
+    text, start, end = hit.chunk.text, hit.chunk.start, hit.chunk.end
+    marks = sorted((max(g.start, start) - start, min(g.end, end) - start)
+                   for g in gold if g.doc_id == hit.chunk.doc_id and g.start < end and start < g.end)
     out, pos = [], 0
     for a, b in marks:
         if a < pos:
@@ -283,28 +258,28 @@ def _legend(names: list[str]) -> list[str]:
     return out
 
 
-def _recall_curve(metrics: dict[str, Any]) -> str:
+def _recall_curve(summaries: dict[str, ModeSummary]) -> str:
     ks = [1, 3, 5, 10]
     out = _axes("recall")
-    x = lambda i: PAD + (W - PAD - 20) * i / (len(ks) - 1)  # noqa: E731
-    y = lambda v: H - PAD - (H - PAD - TOP) * v  # noqa: E731
+    x = lambda i: PAD + (W - PAD - 20) * i / (len(ks) - 1)
+    y = lambda v: H - PAD - (H - PAD - TOP) * v
     for i, kk in enumerate(ks):
         out.append(f"<text x='{x(i):.1f}' y='{H - PAD + 14}' font-size='10' text-anchor='middle'>@{kk}</text>")
-    for c, (_mode, summary) in enumerate(metrics.items()):
-        values = [(summary["overall"].get(f"recall@{kk}") or {}).get("value") for kk in ks]
+    for c, summary in enumerate(summaries.values()):
+        values = [summary.value(f"recall@{kk}") for kk in ks]
         pts = [(x(i), y(v)) for i, v in enumerate(values) if v is not None]
         colour = COLOURS[c % len(COLOURS)]
         out.append(f"<polyline fill='none' stroke='{colour}' stroke-width='2' points='"
                    + " ".join(f"{a:.1f},{b:.1f}" for a, b in pts) + "'/>")
         out += [f"<circle cx='{a:.1f}' cy='{b:.1f}' r='3' fill='{colour}'/>" for a, b in pts]
-    out += _legend(list(metrics))
+    out += _legend(list(summaries))
     return "".join(out) + "</svg>"
 
 
-def _type_bars(summary: dict[str, Any]) -> str:
+def _type_bars(summary: ModeSummary) -> str:
     # abstain_recall is only defined on unanswerable items: their group is empty without it.
     names = ["recall@5", "key_fact_recall", "citation_precision", "abstain_recall"]
-    types = list(summary["by_type"])
+    types = list(summary.by_type)
     out = _axes("score")
     if not types:
         return "".join(out) + "</svg>"
@@ -313,7 +288,7 @@ def _type_bars(summary: dict[str, Any]) -> str:
     for i, t in enumerate(types):
         gx = PAD + 6 + i * group
         for j, name in enumerate(names):
-            v = (summary["by_type"][t].get(name) or {}).get("value")
+            v = _value(summary.by_type[t].get(name))
             if v is None:
                 continue
             h = (H - PAD - TOP) * v
@@ -327,8 +302,8 @@ def _type_bars(summary: dict[str, Any]) -> str:
     return "".join(out) + "</svg>"
 
 
-def _latency_histogram(records: list[dict], bins: int = 12) -> str:
-    values = [r["timings_ms"].get("total", 0.0) for r in records]
+def _latency_histogram(records: list[EvalRecord], bins: int = 12) -> str:
+    values = [r.timings_ms.get("total", 0.0) for r in records]
     top = max(values, default=1.0) or 1.0
     counts = [0] * bins
     for v in values:

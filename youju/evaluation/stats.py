@@ -35,13 +35,6 @@ def bootstrap_ci(records: Sequence[T], statistic: Callable[[Sequence[T]], float 
         if v is not None:
             values.append(v)
     tail = (1 - level) / 2 * 100
-    return percentile(values, tail), percentile(values, 100 - tail)
+    lo, hi = percentile(values, tail), percentile(values, 100 - tail)
+    return (lo, hi) if lo is not None and hi is not None else None
 
-
-def mean_of(key: str) -> Callable[[Sequence[dict]], float | None]:
-    """The mean of one per-question metric, over the questions where it is defined."""
-    def statistic(records: Sequence[dict]) -> float | None:
-        values = [r["metrics"][key] for r in records if r["metrics"].get(key) is not None]
-        return sum(values) / len(values) if values else None
-
-    return statistic

@@ -6,9 +6,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 
-from youju.ingest.sentences import split_long, split_sentences
 from youju.ingest.structure import Heading, heading_paths
 from youju.records import Chunk
+from youju.text.sentences import split_long, split_sentences
 
 Span = tuple[int, int]
 

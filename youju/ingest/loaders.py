@@ -33,11 +33,11 @@ def load_file(path: Path, data: bytes | None = None) -> Loaded:
     """Load one supported file. Raises InputError with a reason a user can act on."""
     kind = kind_of(path)
     if kind is None:
-        raise InputError(f"unsupported file type {path.suffix or '(none)'}")
+        raise InputError("err.unsupported_type", suffix=path.suffix or "(none)")
     if data is None:
         data = path.read_bytes()
     if not data.strip():
-        raise InputError("file is empty")
+        raise InputError("err.file_empty")
     if kind in ("text", "markdown"):
         text, encoding = decode_text(data)
         return Loaded(text, kind, encoding)
@@ -63,7 +63,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             try:
                 return data[len(bom):].decode(enc.replace("-sig", "")), enc
             except UnicodeDecodeError:
-                raise InputError(f"file starts with a {enc} byte-order mark but is not valid {enc}") from None
+                raise InputError("err.bom_mismatch", encoding=enc) from None
     utf16 = _guess_utf16(data)
     if utf16:
         try:
@@ -83,7 +83,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
-        raise InputError("cannot tell the text encoding; save the file as UTF-8") from None
+        raise InputError("err.unknown_encoding") from None
 
 
 def _guess_utf16(data: bytes) -> str | None:
@@ -209,12 +209,12 @@ def load_pdf(data: bytes) -> Loaded:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError("PDF is password-protected")
+            raise InputError("err.pdf_encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
     except PdfReadError as exc:
-        raise InputError(f"not a readable PDF ({exc})") from None
+        raise InputError("err.pdf_unreadable", detail=exc) from None
     if not any(p.strip() for p in pages):
-        raise InputError("PDF has no text layer (scanned images need OCR first)")
+        raise InputError("err.pdf_no_text")
     return Loaded(PAGE_BREAK.join(pages), "pdf", None, {"pages": len(pages)})
 
 
@@ -227,7 +227,7 @@ def load_docx(data: bytes) -> Loaded:
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"not a readable DOCX file ({exc})") from None
+        raise InputError("err.docx_unreadable", detail=exc) from None
     lines: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, docx.table.Table):

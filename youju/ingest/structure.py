@@ -61,12 +61,13 @@ def _heading(offset: int, line: str, next_line: str, first: bool) -> Heading | N
         title = m.group(2)
         return Heading(offset, offset + len(line), len(m.group(1)), title)
     for rank, pattern in _ENUMERATED:
-        if pattern.match(line):
+        found = pattern.match(line)
+        if found:
             title = _leading_title(line, limit=60 if rank <= 4 else 40)
             if title is None:
                 return None
             if rank == 5:  # legal articles: the heading is just 第X条
-                title = pattern.match(line).group(0)
+                title = found.group(0)
             return Heading(offset, offset + len(title), rank, title.rstrip())
     if _is_plain_title(line, next_line):
         return Heading(offset, offset + len(line), TITLE_RANK if first else _PLAIN_TITLE_RANK, line)

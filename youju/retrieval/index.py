@@ -13,17 +13,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from youju.config import ChunkingSettings
 from youju.embeddings.base import Embedder
 from youju.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
-from youju.records import Chunk, Document
-from youju.retrieval.store import Store
-from youju.retrieval.tokenize import TOKENIZER_VERSION, fts_document
+from youju.retrieval.keywords import fts_document
+from youju.retrieval.store import StagedDocument, Store
+from youju.text.tokens import TOKENIZER_VERSION
 
 FORMAT_VERSION = 1
 DB_NAME = "chunks.sqlite"
@@ -35,6 +36,15 @@ class EmbedderInfo:
     fingerprint: str
     dimension: int
     name: str
+
+
+@dataclass
+class _Commit:
+    """One commit's changes, kept until the in-memory FAISS index mirrors them."""
+
+    removed: list[int] = field(default_factory=list)  # chunk rowids
+    added: list[tuple[list[int], np.ndarray]] = field(default_factory=list)  # (rowids, vectors) per document
+    version: int = -1
 
 
 class Index:
@@ -56,14 +66,12 @@ class Index:
         path = Path(path).expanduser()
         if not (path / DB_NAME).exists():
             if not create:
-                raise EmptyIndexError(f"no index at {path}; add documents first with: youju ingest PATH",
-                                      zh=f"{path} 处没有索引;请先用 youju ingest 路径 添加文档")
+                raise EmptyIndexError("err.no_index", path=path)
             path.mkdir(parents=True, exist_ok=True)
         index = cls(path, Store(path / DB_NAME), faiss_factory)
         fmt = index.store.get_meta("format_version")
         if fmt is not None and fmt != FORMAT_VERSION:
-            raise IndexMismatchError(f"index at {path} has format {fmt}, this youju reads {FORMAT_VERSION}; "
-                                     "re-ingest into a new folder with --index DIR")
+            raise IndexMismatchError("err.index_format", path=path, found=fmt, expected=FORMAT_VERSION)
         if fingerprint:
             index.check_embedder(fingerprint)
         if index.keywords_stale():
@@ -91,15 +99,18 @@ class Index:
     def check_embedder(self, fingerprint: str) -> None:
         info = self.embedder_info()
         if info and info.fingerprint != fingerprint:
-            raise IndexMismatchError(
-                f"index at {self.path} was built with embedding model {info.name!r} ({info.fingerprint}), "
-                f"not the current one ({fingerprint}); use that model (--model), another index (--index DIR), "
-                "or delete the index folder and ingest again",
-                zh=f"索引 {self.path} 由向量模型 {info.name!r}({info.fingerprint})建立,与当前模型({fingerprint})不同;"
-                   "请使用原模型(--model)、换一个索引目录(--index DIR),或删除该索引目录后重新导入")
+            raise IndexMismatchError("err.index_model", path=self.path, name=info.name, found=info.fingerprint,
+                                     current=fingerprint)
 
     def close(self) -> None:
         self.store.close()
+
+    def manifest(self) -> dict[str, Any] | None:
+        """The readable summary written after the last commit (None if missing or unreadable)."""
+        try:
+            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -176,15 +187,14 @@ class Index:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
             except BlockingIOError:
-                raise IndexBusyError(f"another youju process is writing to the index at {self.path}; "
-                                     "wait for it to finish", zh=f"另一个 youju 进程正在写入索引 {self.path},请等它完成") from None
+                raise IndexBusyError("err.index_busy", path=self.path) from None
             try:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
-    def writer(self, embedder: Embedder, name: str, chunking: dict[str, int]) -> Iterator[IndexWriter]:
+    def writer(self, embedder: Embedder, name: str, chunking: ChunkingSettings) -> Iterator[IndexWriter]:
         """Exclusive write access. On exit (also on Ctrl-C) the FAISS file and manifest are
         brought in line with what was committed."""
         with self._lock(block=False):
@@ -215,7 +225,7 @@ def deferred_interrupts() -> Iterator[None]:
 
 
 class IndexWriter:
-    def __init__(self, index: Index, embedder: Embedder, name: str, chunking: dict[str, int], dense) -> None:
+    def __init__(self, index: Index, embedder: Embedder, name: str, chunking: ChunkingSettings, dense) -> None:
         self.index = index
         self.store = index.store
         self.embedder = embedder
@@ -224,39 +234,38 @@ class IndexWriter:
         self.dense = dense
         self.changed = False
         self.mirrored = self.store.version()  # the store version the in-memory FAISS reflects
-        self._pending: tuple | None = None  # a commit's changes, until they are in FAISS too
+        self._pending: _Commit | None = None  # a commit's changes, until they are in FAISS too
 
     def _begin(self, db) -> None:
         Store.set_meta(db, "format_version", FORMAT_VERSION)
         # The dimension is asked only now: a run with nothing to write never loads the model.
         Store.set_meta(db, "embedder", {"fingerprint": self.embedder.fingerprint,
                                         "dimension": self.embedder.dimension, "name": self.name})
-        Store.set_meta(db, "chunking", self.chunking)
+        Store.set_meta(db, "chunking", self.chunking.as_key())
         Store.set_meta(db, "keyword_tokenizer", TOKENIZER_VERSION)
 
-    def put(self, items: list[tuple[Document, list[Chunk], np.ndarray, int, int, str]]) -> None:
-        """Write documents (doc, chunks, vectors, size, mtime_ns, chunker key) in one transaction,
-        replacing any earlier version of each."""
-        keywords = [[fts_document(c.embedding_text()) for c in chunks] for _, chunks, *_ in items]
-        removed: list[int] = []
-        added: list[tuple[list[int], np.ndarray]] = []
+    def put(self, items: list[StagedDocument]) -> None:
+        """Write documents in one transaction, replacing any earlier version of each."""
+        keywords = [[fts_document(c.embedding_text()) for c in item.chunks] for item in items]
+        commit = _Commit()
         with deferred_interrupts(), self.store.transaction() as db:
             self._begin(db)
-            for (doc, chunks, vectors, size, mtime_ns, chunker), kw in zip(items, keywords):
-                removed += Store.delete_document(db, doc.meta["path"])
-                rowids = Store.put_document(db, doc, chunks, vectors, kw, size=size, mtime_ns=mtime_ns,
-                                            chunker=chunker)
-                added.append((rowids, vectors))
-            self._pending = (removed, added, Store.bump_version(db))
+            for item, kw in zip(items, keywords):
+                commit.removed += Store.delete_document(db, item.document.path)
+                rowids = Store.put_document(db, item, kw)
+                commit.added.append((rowids, item.vectors))
+            commit.version = Store.bump_version(db)
+            self._pending = commit
         with deferred_interrupts():
             self._apply_pending()
 
     def remove(self, paths: list[str]) -> None:
-        removed: list[int] = []
+        commit = _Commit()
         with deferred_interrupts(), self.store.transaction() as db:
             for path in paths:
-                removed += Store.delete_document(db, path)
-            self._pending = (removed, [], Store.bump_version(db))
+                commit.removed += Store.delete_document(db, path)
+            commit.version = Store.bump_version(db)
+            self._pending = commit
         with deferred_interrupts():
             self._apply_pending()
 
@@ -268,17 +277,16 @@ class IndexWriter:
         """Mirror the last commit in FAISS (also called on the way out, for a Ctrl-C that landed
         right after a commit). Applied at most once: a second try could add vectors twice."""
         pending, self._pending = self._pending, None
-        if pending is None or self.store.version() != pending[2]:
+        if pending is None or self.store.version() != pending.version:
             return  # nothing pending, or the transaction rolled back
-        removed, added, version = pending
-        if self.dense is None or not self.dense.remove(removed):
+        if self.dense is None or not self.dense.remove(pending.removed):
             # A new index, or a FAISS type that cannot delete: build from the committed store.
             self.dense = self.index.build_dense()
         else:
-            for rowids, vectors in added:
+            for rowids, vectors in pending.added:
                 self.dense.add(np.asarray(rowids, dtype=np.int64), vectors)
         self.changed = True
-        self.mirrored = version
+        self.mirrored = pending.version
 
     def finish(self) -> None:
         self._apply_pending()
@@ -295,12 +303,12 @@ class IndexWriter:
         write_manifest(self.index, self.chunking)
 
 
-def write_manifest(index: Index, chunking: dict[str, int]) -> None:
+def write_manifest(index: Index, chunking: ChunkingSettings) -> None:
     info = index.embedder_info()
     manifest: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "embedder": info.__dict__ if info else None,
-        "chunking": index.store.get_meta("chunking", chunking),
+        "chunking": index.store.get_meta("chunking", chunking.as_key()),
         "faiss_index": index.faiss_factory,
         "counts": index.store.counts(),
         "version": index.store.version(),

@@ -8,27 +8,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from youju.config import RetrievalMode, RetrievalSettings
 from youju.embeddings.base import Embedder
-from youju.errors import InputError
+from youju.errors import QuestionError
 from youju.modelload import load_model
-from youju.records import Hit
+from youju.records import Hit, Retrieval
 from youju.retrieval.index import Index
+from youju.retrieval.keywords import fts_query
 from youju.retrieval.store import StoredChunk
-from youju.retrieval.tokenize import fts_query
 
 Ranked = list[tuple[int, float]]  # (chunk rowid, score), best first
-
-
-@dataclass(frozen=True)
-class RetrievalSettings:
-    mode: str = "hybrid"  # hybrid | dense | keyword
-    candidates: int = 30
-    rrf_k: int = 10
-    dense_weight: float = 0.5
-    keyword_weight: float = 1.0
-    bigram_weight: float = 1.0
 
 
 def rrf(rankings: dict[str, Ranked], weights: dict[str, float], k: int) -> list[tuple[int, float]]:
@@ -51,11 +41,11 @@ class Retriever:
         self.reranker = reranker
 
     def retrieve(self, question: str, k: int = 5, doc_ids: list[str] | None = None,
-                 mode: str | None = None) -> tuple[list[Hit], dict[str, float]]:
+                 mode: RetrievalMode | None = None) -> Retrieval:
         """Top-k hits and per-stage timings in milliseconds."""
         question = question.strip()
         if not question:
-            raise InputError("the question is empty", zh="问题为空")
+            raise QuestionError("err.empty_question")
         mode = mode or self.settings.mode
         n = max(k, self.settings.candidates)
         timings: dict[str, float] = {}
@@ -70,18 +60,19 @@ class Retriever:
         weights = {"dense": self.settings.dense_weight, "keyword": self.settings.keyword_weight}
         fused = _timed(timings, "fusion", lambda: rrf(rankings, weights, self.settings.rrf_k)
                        if len(rankings) > 1 else next(iter(rankings.values())))
-        keep = fused[: max(k, self.reranker.depth) if self.reranker else k]
+        reranker = self.reranker
+        keep = fused[: max(k, reranker.depth) if reranker else k]
         stored = self.index.store.chunks([rowid for rowid, _ in keep])
         hits = self._hits(keep, stored, rankings)
-        if self.reranker and hits:
-            hits = _timed(timings, "rerank", lambda: self.reranker.rerank(question, hits))
-        return hits[:k], timings
+        if reranker and hits:
+            hits = _timed(timings, "rerank", lambda: reranker.rerank(question, hits))
+        return Retrieval(tuple(hits[:k]), timings)
 
     @staticmethod
     def _hits(fused: list[tuple[int, float]], stored: dict[int, StoredChunk], rankings: dict[str, Ranked]) -> list[Hit]:
         where = {name: {rowid: (rank, score) for rank, (rowid, score) in enumerate(r, start=1)}
                  for name, r in rankings.items()}
-        hits = []
+        hits: list[Hit] = []
         for rowid, score in fused:
             sc = stored.get(rowid)
             if sc is None:  # deleted since the FAISS file was written

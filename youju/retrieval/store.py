@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from youju.records import Chunk, Document, with_headings
-from youju.retrieval.tokenize import fts_document
+from youju.records import Chunk, DocInfo, Document, with_headings
+from youju.retrieval.keywords import fts_document
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,19 +58,16 @@ END;
 
 
 @dataclass(frozen=True)
-class DocInfo:
-    """A document row without its text: what `youju list` shows and re-ingest compares."""
+class StagedDocument:
+    """A document ready to be written: its chunks, their vectors (one row each) and what
+    re-ingest compares (file size and mtime, the chunker's key)."""
 
-    id: str
-    path: str
-    source: str
-    title: str
+    document: Document
+    chunks: tuple[Chunk, ...]
+    vectors: np.ndarray
     size: int
     mtime_ns: int
-    sha256: str
     chunker: str
-    chunks: int
-    meta: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -139,26 +136,27 @@ class Store:
     # --- writes ---------------------------------------------------------------------------------
 
     @staticmethod
-    def put_document(db: sqlite3.Connection, doc: Document, chunks: list[Chunk], vectors: np.ndarray,
-                     keywords: list[tuple[str, str]], *, size: int, mtime_ns: int, chunker: str) -> list[int]:
+    def put_document(db: sqlite3.Connection, item: StagedDocument, keywords: list[tuple[str, str]]) -> list[int]:
         """Insert a document and its chunks (replacing any document at the same path) with
-        their keyword columns (see tokenize.fts_document); returns the new chunk rowids."""
-        db.execute("DELETE FROM documents WHERE path=? OR id=?", (doc.meta["path"], doc.id))
+        their keyword columns (see keywords.fts_document); returns the new chunk rowids."""
+        doc = item.document
+        db.execute("DELETE FROM documents WHERE path=? OR id=?", (doc.path, doc.id))
         db.execute(
             "INSERT INTO documents(id, path, source, title, text, meta, size, mtime_ns, sha256, chunker, added_at)"
             " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-            (doc.id, doc.meta["path"], doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
-             size, mtime_ns, doc.meta["sha256"], chunker, time.time()))
+            (doc.id, doc.path, doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
+             item.size, item.mtime_ns, doc.sha256, item.chunker, time.time()))
         rowids = []
-        for i, (chunk, vec, kw) in enumerate(zip(chunks, vectors, keywords)):
+        for i, (chunk, vec, kw) in enumerate(zip(item.chunks, item.vectors, keywords)):
             cur = db.execute(
                 "INSERT INTO chunks(id, doc_id, ord, start, end, text, heading_path, meta, vector)"
                 " VALUES(?,?,?,?,?,?,?,?,?)",
                 (chunk.id, doc.id, i, chunk.start, chunk.end, chunk.text,
                  json.dumps(list(chunk.heading_path), ensure_ascii=False),
                  json.dumps(chunk.meta, ensure_ascii=False), np.asarray(vec, dtype=np.float32).tobytes()))
-            rowids.append(cur.lastrowid)
-            db.execute("INSERT INTO chunks_fts(rowid, words, bigrams) VALUES(?,?,?)", (cur.lastrowid, *kw))
+            rowid = int(cur.lastrowid or 0)
+            rowids.append(rowid)
+            db.execute("INSERT INTO chunks_fts(rowid, words, bigrams) VALUES(?,?,?)", (rowid, *kw))
         return rowids
 
     @staticmethod
@@ -192,8 +190,9 @@ class Store:
         return [DocInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[9], json.loads(r[8])) for r in rows]
 
     def document(self, doc_id: str) -> Document | None:
-        row = self._db().execute("SELECT id, source, title, text, meta FROM documents WHERE id=?", (doc_id,)).fetchone()
-        return Document(row[0], row[1], row[2], row[3], json.loads(row[4])) if row else None
+        row = self._db().execute("SELECT id, source, title, text, path, sha256, meta FROM documents WHERE id=?",
+                                 (doc_id,)).fetchone()
+        return Document(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6])) if row else None
 
     def counts(self) -> dict[str, int]:
         db = self._db()

@@ -1,0 +1,171 @@
+"""Citations, verification, abstention, the extractive composer and follow-up questions, on
+small hand-made passages (the hashing embedder stands in for the model)."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.passages import NO_THRESHOLDS
+from helpers.passages import hits as _hits
+
+from youju.chat.citations import marker_numbers, split_answer, supporting_span
+from youju.chat.conversation import Conversation, rewrite_follow_up
+from youju.chat.evidence import gather
+from youju.chat.extractive import ExtractiveComposer
+from youju.chat.questions import analyse, dropped_number, has_figure
+from youju.chat.verify import Verifier
+from youju.embeddings.hashing import HashingEmbedder
+from youju.config import AnswerSettings
+from youju.records import Citation
+from youju.text.numbers import canonical, chinese_to_int, numbers
+
+def _composer() -> ExtractiveComposer:
+    return ExtractiveComposer(HashingEmbedder(), "zh", NO_THRESHOLDS)
+
+
+# --- citations and numbers ----------------------------------------------------------------------
+
+def test_markers_in_every_form() -> None:
+    assert marker_numbers("a[1]b【2】c[3, 4]d[5，6]") == [1, 2, 3, 4, 5, 6]
+    assert [(s.text, s.citations) for s in split_answer("面积2.7万平方公里。[1]规划由两省印发[2][3]。没有出处的一句。")] == [
+        ("面积2.7万平方公里。", [1]), ("规划由两省印发。", [2, 3]), ("没有出处的一句。", [])]
+
+
+def test_numbers_normalise_chinese_numerals_and_units() -> None:
+    assert numbers("面积2.7万平方公里,八个方面30个领域,1,600余亿元") == ["27000", "8", "30", "160000000000"]
+    assert chinese_to_int("一百零五") == 105 and chinese_to_int("十三五") is None
+    assert canonical("确立了八个方面") == "确立了8个方面"
+    assert numbers("一体化发展,多达万人") == []  # no number in 一体化; 万人 lost its number
+
+
+def test_supporting_span_narrows_to_the_sentence() -> None:
+    chunk = _hits()[0].chunk
+    start, end = supporting_span("动车用时缩短至23分钟", chunk)
+    quote = chunk.text[start - chunk.start:end - chunk.start]
+    assert quote.startswith("成都至德眉资动车用时缩短至23分钟") and quote.endswith("。")
+    assert "轨道交通" not in quote
+
+
+# --- the verifier -------------------------------------------------------------------------------
+
+def _citation(n: int, quote: str) -> Citation:
+    return Citation(n, f"c{n}", "d", 0, len(quote), quote, "x.txt")
+
+
+def test_verifier_removes_a_citation_that_points_nowhere() -> None:
+    cites = {1: _citation(1, "成都至德眉资动车用时缩短至23分钟,都市圈日开行动车104对。")}
+    v = Verifier().verify("成都至德眉资的动车只要23分钟[1]。全国共有500个都市圈[7]。", cites)
+    assert "[7]" not in v.text and "[1]" in v.text
+    first, second = v.sentences
+    assert first.supported is True and first.citations == (1,)
+    assert second.supported is False and "removed [7]" in second.reason and second.citations == ()
+    assert [c.n for c in v.citations] == [1]
+
+
+def test_verifier_checks_numbers_and_wording() -> None:
+    cites = {1: _citation(1, "成都至德眉资动车用时缩短至23分钟。"), 2: _citation(2, "面积2.7万平方公里。")}
+    v = Verifier().verify("动车用时缩短至25分钟[1]。面积27000平方公里[2]。杭州的人口最多[2]。", cites)
+    wrong_number, same_number, unrelated = v.sentences
+    assert wrong_number.supported is False and "25" in wrong_number.reason
+    assert same_number.supported is True  # 2.7万 == 27000
+    assert unrelated.supported is False
+
+
+def test_verifier_renumbers_in_order_of_use() -> None:
+    cites = {3: _citation(3, "南京都市圈面积2.7万平方公里。"), 1: _citation(1, "成都都市圈面积2.64万平方公里。")}
+    v = Verifier().verify("成都都市圈面积2.64万平方公里[1]。南京都市圈面积2.7万平方公里[3]。", cites)
+    assert v.text == "成都都市圈面积2.64万平方公里。[1]南京都市圈面积2.7万平方公里。[2]"
+    assert [(c.n, c.quote) for c in v.citations] == [(1, "成都都市圈面积2.64万平方公里。"), (2, "南京都市圈面积2.7万平方公里。")]
+
+
+def test_semantic_support_uses_the_embedder() -> None:
+    class Fixed:  # every text embeds to the same vector: meaning always matches
+        def embed_documents(self, texts):
+            import numpy as np
+
+            return np.ones((len(texts), 4), dtype="float32") / 2
+
+    cites = {1: _citation(1, "九市将夯实交通互联互通基础。")}
+    assert Verifier(Fixed()).verify("各城市要加强道路连接[1]。", cites).sentences[0].supported is True
+    assert Verifier(None).verify("各城市要加强道路连接[1]。", cites).sentences[0].supported is False
+
+
+# --- question analysis, abstention and the extractive composer ------------------------------------
+
+def test_question_analysis() -> None:
+    q = analyse("南京都市圈的面积有多大?")
+    assert (q.kind, q.entities, q.attribute) == ("figure", ("南京都市圈",), ("面积",))
+    assert analyse("南京都市圈包括哪些地方?").kind == "list"
+    assert analyse("南京都市圈和成都都市圈哪个面积更大?").compare
+    assert dropped_number("深圳市国土面积平方公里") and not dropped_number("面积2.7万平方公里")
+    assert has_figure("上杭县17所敬老院", ignore=()) and not has_figure("17所敬老院入住老年人名", ignore=("17",))
+
+
+def test_abstains_when_the_number_was_dropped() -> None:
+    answer = _composer().compose("深圳市国土面积是多少?", _hits([1, 0, 2]))
+    assert answer.abstained
+    assert answer.text.startswith("资料中没有找到") and "深圳市国土面积平方公里" in answer.text
+    assert len(answer.citations) == 1 and "国土面积平方公里" in answer.citations[0].quote
+    assert answer.sentences[0].supported is True  # the gap itself is checkable
+
+
+def test_abstains_when_nothing_names_the_entity() -> None:
+    answer = _composer().compose("上海都市圈的面积有多大?", _hits())
+    assert answer.abstained and "上海都市圈" in answer.text and not answer.citations
+    assert answer.hits  # the nearest passages are still there to show
+
+
+def test_figure_answer_cites_the_sentence_that_states_it() -> None:
+    answer = _composer().compose("成都至德眉资的动车要多久?", _hits([2, 0, 1]))
+    assert not answer.abstained
+    assert "23分钟" in answer.text and answer.text.endswith("[1]")
+    cite = answer.citations[0]
+    assert "23分钟" in cite.quote and cite.doc_id == "d0"
+    hit = _hits()[0]
+    assert hit.chunk.text[cite.start - hit.chunk.start:cite.end - hit.chunk.start] == cite.quote
+    assert all(s.supported for s in answer.sentences)
+
+
+def test_long_sentences_are_trimmed_to_what_was_asked() -> None:
+    answer = _composer().compose("南京都市圈的面积有多大?", _hits([2, 0, 1]))
+    assert answer.text.startswith("规划明确都市圈主要范围包括南京市…面积2.7万平方公里。")
+    assert answer.citations[0].quote.endswith("面积2.7万平方公里。")  # the citation keeps the whole sentence
+    assert answer.sentences[0].supported is True
+
+
+def test_list_answer_keeps_the_list() -> None:
+    answer = _composer().compose("南京都市圈包括哪些地方?", _hits([2, 0, 1]))
+    assert "镇江市市区、句容市" in answer.text and "宣城市市区" in answer.text
+
+
+def test_abstains_on_weak_evidence_by_threshold() -> None:
+    strict_settings = AnswerSettings(abstain_min_score=5.0, abstain_min_dense=0.0)
+    strict = ExtractiveComposer(HashingEmbedder(), "zh", strict_settings)
+    assert strict.compose("成都至德眉资的动车要多久?", _hits()).abstained
+    assert gather("成都至德眉资的动车要多久?", _hits(), None, strict_settings).reason == "weak"
+
+
+def test_english_refusal() -> None:
+    answer = ExtractiveComposer(HashingEmbedder(), "en", NO_THRESHOLDS).compose("上海都市圈的面积有多大?", _hits())
+    assert answer.text.startswith("The documents say nothing about")
+
+
+# --- follow-up questions ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("previous,follow_up,expected", [
+    ("南京都市圈的面积有多大?", "那成都呢?", "成都都市圈的面积有多大?"),
+    ("南京都市圈包括哪些地方?", "它的面积呢?", "南京都市圈的面积呢?"),
+    ("哈尔滨市的国土面积是多少?", "那深圳呢?", "深圳市的国土面积是多少?"),
+    ("南京都市圈的面积有多大?", "深圳市国土面积是多少?", "深圳市国土面积是多少?"),  # standalone: unchanged
+    (None, "那成都呢?", "那成都呢?"),  # nothing to refer to
+])
+def test_follow_up_rewriting(previous, follow_up, expected) -> None:
+    assert rewrite_follow_up(follow_up, previous) == expected
+
+
+def test_conversation_history_is_bounded() -> None:
+    conv = Conversation(max_turns=2)
+    answer = _composer().compose("成都至德眉资的动车要多久?", _hits())
+    for q in ["一", "二", "三"]:
+        conv.add(q, q, answer)
+    assert [t.question for t in conv.turns] == ["二", "三"]
+    assert conv.rewrite("那南京呢?") == "南京呢?"  # the last turn names no entity: nothing to swap

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from youju.ingest.chunking import chunk_spans, make_chunks
+from youju.text.sentences import split_long, split_sentences
+from youju.ingest.structure import find_headings
+
+# Random documents built from the pieces real ones are made of.
+PIECES = st.sampled_from(["南京", "都市圈", "同城化", "发展", "2.7万", "平方公里", "a", "Z", " ", "  ", "\n", "\n\n",
+                          "。", "！", "？", "!", "?", "；", ";", ",", "、", "”", "」", ")", "(一)", "一、", "1. ",
+                          "# ", "典型做法之3:", "第一章", "\t", "\u3000"])
+TEXTS = st.lists(PIECES, max_size=300).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXTS, size=st.integers(20, 120), overlap=st.integers(0, 2))
+def test_chunk_offsets_are_honest_and_cover_every_sentence(text: str, size: int, overlap: int) -> None:
+    max_size = size * 2
+    chunks = make_chunks("doc", text, find_headings(text), size=size, max_size=max_size, overlap=overlap)
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        assert c.text and c.text == c.text.strip()
+        assert len(c.text) <= max_size
+    covered = set()
+    for c in chunks:
+        covered.update(range(c.start, c.end))
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+    assert [c.start for c in chunks] == sorted(c.start for c in chunks)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=TEXTS)
+def test_sentences_never_split_unless_too_long(text: str) -> None:
+    spans = split_sentences(text)
+    for a, b in spans:
+        assert text[a:b].strip() == text[a:b] != ""
+    size, max_size = 30, 60
+    for start, end, _ in chunk_spans(text, [], size=size, max_size=max_size, overlap=1):
+        for a, b in spans:
+            inside = start <= a < end or start < b <= end
+            if inside and b - a <= max_size:
+                assert start <= a and b <= end, "a sentence that fits was cut"
+
+
+def test_closing_quotes_stay_with_their_sentence() -> None:
+    text = "他说:“同城化发展。”随后离开。(完)"
+    assert [text[a:b] for a, b in split_sentences(text)] == ["他说:“同城化发展。”", "随后离开。", "(完)"]
+
+
+def test_long_sentence_is_cut_at_commas_within_the_maximum() -> None:
+    text = "，".join(["成都市外环铁路通过预可研审查"] * 20) + "。"
+    pieces = split_long(text, (0, len(text)), 60)
+    assert all(b - a <= 60 for a, b in pieces)
+    assert "".join(text[a:b] for a, b in pieces) == text
+    assert all(text[b - 1] == "，" for a, b in pieces[:-1])
+
+
+def test_one_sentence_overlap_between_neighbouring_chunks() -> None:
+    sentences = [f"第{i}句话的内容在这里。" for i in range(20)]
+    text = "".join(sentences)
+    chunks = make_chunks("d", text, [], size=60, max_size=120, overlap=1)
+    assert len(chunks) > 2
+    for prev, nxt in zip(chunks, chunks[1:]):
+        last_sentence = prev.text[prev.text.rfind("第"):]
+        assert nxt.text.startswith(last_sentence)
+
+
+def test_chunks_break_at_headings() -> None:
+    text = ("九市协议\n规划同编\n九市达成共识,共同编制规划。\n"
+            "交通同网\n九市将夯实交通互联互通基础。")
+    chunks = make_chunks("d", text, find_headings(text), size=40, max_size=80)
+    # the title line is too small to stand alone and joins the first section
+    assert [c.heading_path for c in chunks] == [("规划同编",), ("交通同网",)]
+    assert chunks[0].text.startswith("九市协议") and chunks[1].text.startswith("交通同网")
+
+
+def test_chunk_ids_depend_on_document_and_span() -> None:
+    text = "第一句话。第二句话。"
+    a = make_chunks("doc-a", text, [], size=300, max_size=600)
+    b = make_chunks("doc-b", text, [], size=300, max_size=600)
+    assert a[0].id != b[0].id
+    assert make_chunks("doc-a", text, [], size=300, max_size=600)[0].id == a[0].id

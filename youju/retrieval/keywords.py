@@ -1,0 +1,32 @@
+"""The keyword side of retrieval: the two FTS5 columns a chunk contributes (jieba words and CJK
+bigrams) and the MATCH expression for a question."""
+
+from __future__ import annotations
+
+from youju.text.tokens import QUESTION_WORDS, bigrams, words
+
+
+def fts_document(text: str) -> tuple[str, str]:
+    """The two columns a chunk contributes to the FTS5 index."""
+    return " ".join(words(text)), " ".join(bigrams(text))
+
+
+def fts_query(text: str, use_bigrams: bool = True) -> str | None:
+    """An FTS5 MATCH expression: any of the question's content words or bigrams (quoted, so
+    no token is read as query syntax). None when the question has no usable keyword."""
+    terms = [f'words:"{_quote(w)}"' for w in dict.fromkeys(words(text, drop_question_words=True, search_mode=False))]
+    if use_bigrams:
+        pairs = [b for b in bigrams(_without_question_words(text)) if len(b) == 2]
+        terms += [f'bigrams:"{_quote(b)}"' for b in dict.fromkeys(pairs)]
+    return " OR ".join(terms) if terms else None
+
+
+def _quote(token: str) -> str:
+    return token.replace('"', '""')
+
+
+def _without_question_words(text: str) -> str:
+    """The question with its asking words blanked out, so they make no bigrams."""
+    for w in sorted(QUESTION_WORDS, key=len, reverse=True):
+        text = text.replace(w, " ")
+    return text

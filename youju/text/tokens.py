@@ -1,0 +1,85 @@
+"""Keyword tokens for Chinese (and English) text: jieba search-mode cuts with a policy-domain
+vocabulary, stop words and punctuation removed, ASCII lower-cased; plus character bigrams of
+the CJK runs, which survive segmentation differences and typos in neighbouring characters."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+TOKENIZER_VERSION = 1  # bump when tokens change: stored keyword indexes are rebuilt
+
+# Words jieba splits badly in policy texts about regions and urbanisation; the regions are
+# tagged as place names (ns), which question analysis treats as entities.
+DOMAIN_PLACES = """成德眉资 德眉资 川渝 成渝 长三角 珠三角 粤港澳大湾区 大湾区 北部湾 长江中游 关中平原 杭湖嘉绍
+湘江新区 西咸新区 天府新区""".split()
+DOMAIN_WORDS = """都市圈 城市圈 城市群 经济圈 同城化 一体化 城镇化 新型城镇化 国土面积 常住人口 城区常住人口 户籍人口 地区生产总值 一般公共预算收入
+随迁子女 农业转移人口 住房公积金 公积金 居住证 义务教育 公租房 公共租赁住房 跨市通办 一网通办 一卡通 市域铁路
+城际铁路 通勤圈 生活圈 产业链 创新链 供应链 产业带 产业园 示范区 先行区 试验区 自贸区 联席会议 专委会 专题工作组
+典型做法 同城化发展 基础设施 互联互通 公共服务 共建共享 生态环境 联防联控 营商环境 中欧班列 陆海新通道""".split()
+
+STOP_WORDS = frozenset("""的 了 和 与 及 以及 或 等 是 在 对 为 于 把 被 将 从 向 由 也 都 就 而 并 其 之 这 那 该 此 各 每 有 个 上 中 下
+以 所 到 让 给 又 还 再 已 已经 着 过 呢 吗 吧 啊 呀 么 嘛 一 不 没 没有 我 我们 你 你们 他 她 它 他们 要 会 能 可 可以 应 应该 很
+""".split())
+# Words that only ask ("how many", "which"): never useful as keywords.
+QUESTION_WORDS = frozenset("""多少 多大 多久 多长 多高 多远 多快 几 几个 几项 几条 几次 几年 哪些 哪个 哪里 哪儿 哪 哪几 哪几个
+哪几条 哪几项 哪几种 多长时间 什么 怎么 怎样
+如何 为何 为什么 是否 是不是 请问 请 问 一下 分别 各是 各 有没有 吗 呢 情况 具体""".split())
+
+_PUNCT = re.compile(r"^[\W_]+$")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    with _lock:
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        for word in DOMAIN_WORDS:
+            jieba.add_word(word, freq=2_000_000, tag="n")
+        for word in DOMAIN_PLACES:
+            jieba.add_word(word, freq=2_000_000, tag="ns")
+    return jieba
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech) pairs from jieba's tagger (ns: place, nt: organisation, ...)."""
+    _jieba()
+    import jieba.posseg
+
+    return [(p.word, p.flag) for p in jieba.posseg.cut(text)]
+
+
+def words(text: str, *, drop_question_words: bool = False, search_mode: bool = True) -> list[str]:
+    """Word tokens. Search mode (for indexing) also yields the parts of long words; precise mode
+    (for queries) does not, so a long word is not counted three times against one rare one."""
+    out = []
+    jieba = _jieba()
+    for w in (jieba.cut_for_search(text) if search_mode else jieba.cut(text)):
+        w = w.strip().lower()
+        if not w or _PUNCT.match(w) or w in STOP_WORDS:
+            continue
+        if drop_question_words and w in QUESTION_WORDS:
+            continue
+        out.append(w)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping character pairs inside each run of CJK characters (single characters
+    for runs of one)."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        out.extend(run[i:i + 2] for i in range(len(run) - 1)) if len(run) > 1 else out.append(run)
+    return out
+
+
+def content_words(text: str) -> list[str]:
+    """Words of a question that say what it is about: no stop words, no question words."""
+    return words(text, drop_question_words=True)
