@@ -40,7 +40,7 @@ def spans(hits) -> list[tuple[str, int, int]]:
 
 
 
-def store_of(yj):  # noqa: ANN001, ANN201 - benchmarks look inside the index
+def store_of(yj):
     """The chunk store behind a facade, opened on its own (as another reader would)."""
     from youju.retrieval.index import Index
 

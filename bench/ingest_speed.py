@@ -16,8 +16,8 @@ from pathlib import Path
 
 from common import CORPUS, EVAL_SET, header, store_of
 
-from youju.config import Settings
 from youju import Youju
+from youju.config import Settings
 from youju.evaluation.evalset import load_eval_set
 
 

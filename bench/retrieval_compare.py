@@ -24,8 +24,8 @@ from pathlib import Path
 
 from common import CORPUS, EVAL_SET, header, spans, store_of
 
-from youju.config import Settings
 from youju import Youju
+from youju.config import Settings
 from youju.evaluation.evalset import load_eval_set, resolve
 from youju.evaluation.metrics import budget_recall, mrr_at_k, recall_at_k
 from youju.retrieval.keywords import fts_query

@@ -27,10 +27,10 @@ import numpy as np
 from common import CORPUS, EVAL_SET, header
 
 from youju.evaluation.stats import percentile
-from youju.text.sentences import split_sentences
 from youju.records import Chunk, Document
 from youju.retrieval.index import DB_NAME, Index
 from youju.retrieval.keywords import fts_query
+from youju.text.sentences import split_sentences
 
 DIM = 384
 CHUNKS_PER_DOC = 500

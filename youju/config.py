@@ -20,6 +20,7 @@ DEFAULT_MODEL = "default"  # intfloat/multilingual-e5-small, converted from nano
 Lang = Literal["zh", "en"]
 RetrievalMode = Literal["hybrid", "dense", "keyword"]
 ComposerName = Literal["extractive", "llm"]
+EmbedRuntime = Literal["auto", "onnx", "torch"]
 
 
 def _env(name: str, minimum: float | None = None) -> dict[str, Any]:
@@ -73,9 +74,10 @@ class RetrievalSettings:
 class AnswerSettings:
     composer: ComposerName = field(default="extractive", metadata=_env("COMPOSER"))
     history_turns: int = field(default=6, metadata=_env("HISTORY_TURNS", 0))  # kept for follow-ups
-    # Abstain below these; calibrated on the sample eval set by bench/calibrate_abstention.py.
-    abstain_min_score: float = field(default=0.0, metadata=_env("ABSTAIN_MIN_SCORE"))
-    abstain_min_dense: float = field(default=0.86, metadata=_env("ABSTAIN_MIN_DENSE"))
+    # Answer when the fitted answerability probability reaches this; negative: the threshold the
+    # fit chose (scripts/fit_answer_model.py). 0 answers whatever the passages say (tests).
+    min_answerable: float = field(default=-1.0, metadata=_env("MIN_ANSWERABLE"))
+    model_file: str = field(default="", metadata=_env("ANSWER_MODEL"))  # another fitted answer model (JSON)
 
     def __post_init__(self) -> None:
         _check(self)
@@ -104,6 +106,9 @@ class Settings:
     index: Path | None = field(default=None, metadata=_env("INDEX"))  # None: <home>/index
     model: str = field(default=DEFAULT_MODEL, metadata=_env("MODEL"))  # "default", a folder, a hub id, "hashing"
     device: str = field(default="cpu", metadata=_env("DEVICE"))
+    # How a mean-pooling model runs on the CPU: ONNX Runtime when the model folder has an export
+    # (the default model does), else torch; bench/embed_runtime.py measures both.
+    runtime: EmbedRuntime = field(default="auto", metadata=_env("RUNTIME"))
     batch_size: int = field(default=32, metadata=_env("BATCH_SIZE", 1))
     lang: Lang = field(default="zh", metadata=_env("LANG"))  # language of user-facing text
     chunking: ChunkingSettings = field(default_factory=ChunkingSettings)

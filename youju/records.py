@@ -41,19 +41,25 @@ class Chunk:
     end: int
     heading_path: tuple[str, ...] = ()
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    sentences: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # (start, end) within text
 
     def embedding_text(self) -> str:
         """What gets embedded (and keyword-indexed): the heading path gives the passage its context."""
         return with_headings(self.heading_path, self.text)
 
+    def sentence_offset(self) -> int:
+        """Where `text` starts inside `embedding_text()` (sentence spans shift by this much there)."""
+        return len(self.embedding_text()) - len(self.text)
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "doc_id": self.doc_id, "text": self.text, "start": self.start, "end": self.end,
-                "heading_path": list(self.heading_path), "meta": self.meta}
+                "heading_path": list(self.heading_path), "meta": self.meta,
+                "sentences": [list(s) for s in self.sentences]}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Chunk:
         return cls(d["id"], d["doc_id"], d["text"], d["start"], d["end"], tuple(d.get("heading_path", ())),
-                   dict(d.get("meta", {})))
+                   dict(d.get("meta", {})), tuple((a, b) for a, b in d.get("sentences", ())))
 
 
 def with_headings(heading_path: tuple[str, ...] | list[str], text: str) -> str:

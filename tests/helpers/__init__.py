@@ -22,7 +22,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = N
                           env=full_env, input=input, timeout=timeout, cwd=REPO)
 
 
-def index_of(yj):  # noqa: ANN001, ANN201 - tests of the retrieval layer look inside the index
+def index_of(yj):
     """The index behind a facade, opened on its own (as another reader would)."""
     from youju.retrieval.index import Index
 

@@ -16,8 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers.browser import browser, screenshot  # noqa: F401 - the fixture
 from helpers import CORPUS, REPO, run_cli
+from helpers.browser import browser, screenshot  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +41,7 @@ def app(tmp_path_factory):
                                     .replace("</script>", "&lt;/script&gt;").replace("<img", "&lt;img"),
                                     encoding="utf-8")
     (docs / "evil.txt").write_text(EVIL, encoding="utf-8")
-    env = {**os.environ, "YOUJU_HOME": str(home), "YOUJU_MODEL": "hashing:256", "YOUJU_ABSTAIN_MIN_DENSE": "0",
+    env = {**os.environ, "YOUJU_HOME": str(home), "YOUJU_MODEL": "hashing:256", "YOUJU_MIN_ANSWERABLE": "0",
            "PYTHONPATH": str(REPO)}
     assert run_cli("ingest", str(docs), env=env).returncode == 0
     port = _free_port()

@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.browser import browser, screenshot  # noqa: F401 - the fixture
 from helpers import CORPUS, run_cli
+from helpers.browser import browser, screenshot  # noqa: F401 - the fixture
 from helpers.evalsets import SET
 
 pytestmark = pytest.mark.slow
 
 
 def test_report_html_shows_plots_and_gold_spans(tmp_path: Path, browser) -> None:  # noqa: F811
-    env = {"YOUJU_HOME": str(tmp_path / "home"), "YOUJU_MODEL": "hashing:256", "YOUJU_ABSTAIN_MIN_DENSE": "0"}
+    env = {"YOUJU_HOME": str(tmp_path / "home"), "YOUJU_MODEL": "hashing:256", "YOUJU_MIN_ANSWERABLE": "0"}
     assert run_cli("ingest", str(CORPUS), env=env).returncode == 0
     path = tmp_path / "set.jsonl"
     path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in SET), encoding="utf-8")

@@ -14,9 +14,22 @@ from helpers import CORPUS, REPO
 
 import youju
 from youju.config import Settings
-from youju.errors import (EXIT_INDEX, EXIT_INPUT, EXIT_MODEL, EmptyIndexError, EvalSetError, IndexBusyError,
-                          IndexDamagedError, IndexMismatchError, InputError, LLMServerError, ModelError,
-                          QuestionError, SearchIndexError, YoujuError)
+from youju.errors import (
+    EXIT_INDEX,
+    EXIT_INPUT,
+    EXIT_MODEL,
+    EmptyIndexError,
+    EvalSetError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMismatchError,
+    InputError,
+    LLMServerError,
+    ModelError,
+    QuestionError,
+    SearchIndexError,
+    YoujuError,
+)
 
 
 def test_import_youju_is_light_and_lists_everything_public() -> None:
@@ -74,7 +87,7 @@ def test_facade_is_a_context_manager_and_streams_typed_pieces(hashing_settings, 
 
 
 def test_records_round_trip_through_their_dicts(engine, corpus: Path) -> None:
-    engine.settings = engine.settings.with_({"answer.abstain_min_dense": 0.0})
+    engine.settings = engine.settings.with_({"answer.min_answerable": 0.0})
     engine.ingest([corpus], progress=False)
     answer = engine.ask("成都至德眉资的动车要多久?")
     assert youju.Answer.from_dict(answer.to_dict()).to_dict() == answer.to_dict()
@@ -132,3 +145,24 @@ def test_readme_python_example_runs_as_written(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "index" / "chunks.sqlite").exists()
     assert "recall@5" in out.stdout
     assert CORPUS.is_dir()
+
+
+def test_readme_lists_every_setting_and_no_other() -> None:
+    import typing
+    from dataclasses import fields, is_dataclass
+
+    from youju.config import Settings
+
+    def names(cls: type) -> set[str]:
+        hints = typing.get_type_hints(cls)
+        out = set()
+        for f in fields(cls):
+            if is_dataclass(hints[f.name]):
+                out |= names(hints[f.name])
+            elif "env" in f.metadata:
+                out.add(f.metadata["env"])
+        return out
+
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("### Settings", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`(YOUJU_[A-Z_]+)", section)) - {"YOUJU_DEBUG"}
+    assert listed == names(Settings)

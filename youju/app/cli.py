@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "or was skipped (the rest is indexed).")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
     p.add_argument("--prune", action="store_true", help="also remove indexed documents whose files are gone")
+    p.add_argument("--rebuild", action="store_true",
+                   help="start a new index (the current one, e.g. a damaged one, is kept aside as INDEX.old-DATE)")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
     p.add_argument("-v", "--verbose", action="store_true", help="list every file, not only problems")
     p.add_argument("--chunk-size", type=int, help="target chunk size in characters (default 400)")
@@ -197,6 +200,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from youju.records import IngestReport
 
     lang = _lang(args)
+    if args.rebuild:
+        from youju.retrieval.index import set_aside
+
+        for p in args.paths:  # a typo in a path must not cost the old index
+            if not p.expanduser().exists():
+                from youju.errors import InputError
+
+                raise InputError("err.no_path", path=p)
+        backup = set_aside(_settings(args).index_dir)
+        if backup is not None:
+            _say(t("index_set_aside", lang, path=backup))
     with _youju(args) as yj:
         report = IngestReport()
         try:
@@ -525,6 +539,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except sqlite3.DatabaseError as exc:  # damage SQLite only notices mid-query (a truncated store)
+        _debug_trace()
+        from youju.retrieval.index import damaged
+
+        error = damaged(_settings(args).index_dir, exc)
+        _say(f"{t('error', lang)}: {error.text(lang)}")
+        return error.exit_code
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ import time
 from collections.abc import Generator
 from typing import Protocol
 
+from youju.chat.candidates import Candidate, Sources
 from youju.chat.conversation import Turn
-from youju.chat.evidence import Candidate, Evidence
+from youju.chat.evidence import Evidence, named_clause
 from youju.i18n import t
 from youju.records import Answer, AnswerSentence, Citation, Hit
 
@@ -19,8 +20,10 @@ TextStream = Generator[str, None, Answer]  # text pieces; the generator's return
 class Composer(Protocol):
     name: str
 
-    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> TextStream:
-        """Text pieces as they are ready; returns the finished, verified Answer."""
+    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None,
+               sources: Sources | None = None) -> TextStream:
+        """Text pieces as they are ready; returns the finished, verified Answer. `sources` holds
+        what answering needs beside the hits (vectors made at ingest, document reader)."""
         ...
 
 
@@ -39,21 +42,24 @@ def citation_for(n: int, c: Candidate) -> Citation:
 
 
 def abstention(question: str, evidence: Evidence, hits: list[Hit], lang: str, composer: str,
-               timings: dict[str, float]) -> Answer:
+               timings: dict[str, float], filtered: bool = False) -> Answer:
     """"Not in the documents", saying why when it can: a named entity nowhere in the passages,
-    or a figure whose number is missing from the text. The refusal claims nothing; a cited gap
-    is supported when the quoted clause really is in the cited sentence."""
+    or a figure whose number is missing from the text; and saying which documents were searched
+    when the user chose some. The refusal claims nothing; a cited gap is supported when the
+    quoted clause really is in the cited sentence."""
     t0 = time.perf_counter()
     citations: tuple[Citation, ...] = ()
+    scope = "_filtered" if filtered else ""
     if evidence.reason == "entity":
-        sentence = AnswerSentence(t("refusal_entity", lang, entities="、".join(evidence.missing_entities)))
+        named = "、".join(evidence.missing_entities[:3]) + ("…" if len(evidence.missing_entities) > 3 else "")
+        sentence = AnswerSentence(t("refusal_entity" + scope, lang, entities=named))
     elif evidence.reason == "figure" and evidence.figure_gap is not None:
         gap = evidence.figure_gap
-        clause = (gap.figure_clause or gap.text).strip(",，;；:： ")
+        clause = named_clause(gap.text, evidence.question)
         sentence = AnswerSentence(t("refusal_figure", lang, clause=clause), (1,), clause in gap.text)
         citations = (citation_for(1, gap),)
     else:
-        sentence = AnswerSentence(t("refusal", lang))
+        sentence = AnswerSentence(t("refusal" + scope, lang))
     text = sentence.text + "".join(f"[{n}]" for n in sentence.citations)
     timings["verify"] = (time.perf_counter() - t0) * 1000
     return Answer(question, text, citations, tuple(hits), True, timings, (sentence,), composer=composer)

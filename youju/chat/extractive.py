@@ -1,133 +1,226 @@
 """The default composer: answers with sentences taken from the passages, each followed by its
-citation. A direct answer first (for a figure, the sentence that states it; for a comparison,
-one sentence per thing compared), then at most a couple of supporting sentences; long
-sentences are trimmed to the clauses that matter."""
+citation. The sentence the fitted selector ranks first is the direct answer; a sentence that
+only announces what follows (`具有数个特征。`) or restates the question brings its neighbour
+along. A list question gets every item the passage enumerates (`(一)(二)(三)` sections,
+`一是…二是…`, `达成五点协议:…`), each cited on its own; a comparison gets each side's
+figure, cited, then the conclusion computed from the cited figures (units normalised) citing
+both. Long sentences are trimmed to the clauses that matter; the citation keeps the sentence."""
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
-from youju.chat.composer import TextStream, abstention, citation_for
+from youju.chat.candidates import Candidate, Sources
+from youju.chat.composer import TextStream, abstention
 from youju.chat.conversation import Turn
-from youju.chat.evidence import Candidate, Evidence, gather
-from youju.chat.questions import QuestionInfo, entity_core, has_figure
+from youju.chat.enumerations import Item, enumerate_items, is_inline_list, wants_items
+from youju.chat.evidence import Evidence, gather
+from youju.chat.figures import Figure, compare_figures, figure_for
+from youju.chat.model import AnswerModel
+from youju.chat.questions import QuestionInfo, entity_core, has_figure, has_quantity
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
-from youju.records import Answer, Hit
-from youju.text.tokens import bigrams
+from youju.records import Answer, Citation, Hit
+from youju.text.numbers import DATE
 
-MAX_SENTENCE = 90  # characters shown of one source sentence before trimming to its key clauses
+MAX_SENTENCE = 120  # characters shown of one source sentence before trimming to its key clauses
+MAX_FIGURE_SENTENCE = 90  # a figure or a date sits in one clause: long sentences around it are trimmed sooner
+_UNITS = ("平方公里", "公里", "万元", "亿元", "元", "人次", "万人", "人", "户", "套", "列", "条", "项", "所", "家", "吨", "亩",
+          "倍", "%", "米", "分钟", "小时", "天", "年", "个", "座", "对", "名")
 _CLAUSES = re.compile(r"[^,，;；]+[,，;；]?")
 _END = "。！？!?；;"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One sentence of the answer: the text shown and what it cites (`derived`: computed from
+    the cited sentences, like a comparison's conclusion, not quoted from them)."""
+
+    text: str
+    cites: tuple[Citation, ...]
+    derived: bool = False
 
 
 class ExtractiveComposer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder | None, lang: str = "zh", settings: AnswerSettings | None = None,
-                 verifier: Verifier | None = None) -> None:
+                 verifier: Verifier | None = None, model: AnswerModel | None = None) -> None:
         self.embedder = embedder
+        self.model = model  # None: the fitted model (settings.model_file or the shipped one)
         self.lang = lang
         self.settings = settings or AnswerSettings()
-        self.verifier = verifier or Verifier(embedder)
+        self.verifier = verifier or Verifier(embedder, lang=lang)
 
-    def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> Answer:
+    def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None,
+                sources: Sources | None = None) -> Answer:
         timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        evidence = gather(question, hits, self.embedder, self.settings)
-        timings["analyse"] = (time.perf_counter() - t0) * 1000
+        evidence = gather(question, hits, sources, self.embedder, self.settings, self.model, timings)
         if evidence.abstain:
-            return abstention(question, evidence, hits, self.lang, self.name, timings)
-        return self.answer_from(question, evidence, hits, timings)
+            return abstention(question, evidence, hits, self.lang, self.name, timings,
+                              filtered=bool(sources and sources.filtered))
+        return self.answer_from(question, evidence, hits, timings, sources)
 
-    def answer_from(self, question: str, evidence: Evidence, hits: list[Hit], timings: dict[str, float]) -> Answer:
+    def answer_from(self, question: str, evidence: Evidence, hits: list[Hit], timings: dict[str, float],
+                    sources: Sources | None = None) -> Answer:
         t0 = time.perf_counter()
-        chosen = select(evidence)
-        citations = {i: citation_for(i, c) for i, c in enumerate(chosen, start=1)}
-        text = "".join(_as_answer(c.text, evidence.question) + f"[{i}]" for i, c in enumerate(chosen, start=1))
+        pieces = plan(evidence, sources or Sources(), self.lang)
+        citations: dict[int, Citation] = {}
+        text = ""
+        for piece in pieces:
+            numbers = []
+            for c in piece.cites:
+                n = next((k for k, old in citations.items() if (old.doc_id, old.start, old.end) ==
+                          (c.doc_id, c.start, c.end)), len(citations) + 1)
+                citations[n] = Citation(n, c.chunk_id, c.doc_id, c.start, c.end, c.quote, c.source, c.title,
+                                        c.heading_path)
+                numbers.append(n)
+            text += piece.text + "".join(f"[{n}]" for n in numbers)
         t1 = time.perf_counter()
-        verified = self.verifier.verify(text, citations)
+        verified = self.verifier.verify(text, citations, evidence.question,
+                                        frozenset(p.text for p in pieces if p.derived))
         timings["compose"] = (t1 - t0) * 1000
         timings["verify"] = (time.perf_counter() - t1) * 1000
         return Answer(question, verified.text, verified.citations, tuple(hits), False, timings,
                       verified.sentences, composer=self.name)
 
-    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> TextStream:
-        answer = self.compose(question, hits, history)
+    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None,
+               sources: Sources | None = None) -> TextStream:
+        answer = self.compose(question, hits, history, sources)
         for s in answer.sentences:  # already verified: stream it sentence by sentence
             yield s.text + "".join(f"[{n}]" for n in s.citations)
         return answer
 
 
-def select(evidence: Evidence) -> list[Candidate]:
-    """The direct answer (one per compared entity), then supporting sentences in document order."""
+def cite(c: Candidate) -> Citation:
+    h = c.hit
+    return Citation(0, h.chunk.id, h.chunk.doc_id, c.start, c.end, c.text, h.source, h.title, h.chunk.heading_path)
+
+
+def plan(evidence: Evidence, sources: Sources, lang: str) -> list[Piece]:
+    """The answer's sentences: a comparison, a list, or the direct answer (with the sentence it
+    needs beside it when it only announces or restates)."""
     info = evidence.question
-    pool = list(evidence.on_topic or evidence.candidates)
-    if info.kind == "figure" and evidence.figure_answers:
-        pool = list(evidence.figure_answers) + [c for c in pool if c not in evidence.figure_answers]
     if info.compare and len(info.entities) > 1:
-        direct = []
-        for e in info.entities:
-            core = entity_core(e)
-            pick = next((c for c in pool if core in c.text and c not in direct), None) or \
-                next((c for c in pool if core in c.hit.chunk.text and c not in direct), None)
-            if pick is not None:
-                direct.append(pick)
-        direct = direct or pool[:1]
-    else:
-        direct = pool[:1]
-    # A figure, a list or a comparison is answered by its direct sentence(s); anything else
-    # may take one supporting sentence.
-    budget = 1 if info.kind == "fact" and not info.compare else 0
-    support: list[Candidate] = []
-    for c in pool:
-        if len(support) >= budget:
-            break
-        if c in direct or c.score < 0.85 * direct[0].score or c.lexical < 0.5:
-            continue
-        if any(_same_point(c, d) for d in direct + support):
-            continue
-        support.append(c)
-    return direct + sorted(support, key=lambda c: (c.hit.chunk.doc_id, c.start))
+        pieces = _comparison(evidence, lang)
+        if pieces:
+            return pieces
+    best = evidence.candidates[0]
+    # a sentence that announces a list answers with the list, unless a figure or a date was asked
+    announces = bool(evidence.feature(0, "announces")) and info.asks not in ("number", "date")
+    if wants_items(info) or announces:
+        # the best of the top sentences that leads (or is part of) an enumeration
+        for lead in evidence.candidates[:3] if wants_items(info) else evidence.candidates[:1]:
+            if is_inline_list(lead.text, info):
+                return [Piece(_as_answer(lead.text, info), (cite(lead),))]
+            items = enumerate_items(lead, info, sources.document_text)
+            if len(items) >= 2:
+                return _list_pieces(lead, items, info)
+    pieces = [Piece(_as_answer(best.text, info), (cite(best),))]
+    neighbour = _neighbour(evidence)
+    if neighbour is not None:
+        piece = Piece(_as_answer(neighbour.text, info), (cite(neighbour),))
+        pieces = [piece, *pieces] if neighbour.start < best.start else [*pieces, piece]
+    return pieces
 
 
-def _same_point(a: Candidate, b: Candidate) -> bool:
-    if a.hit.chunk.doc_id == b.hit.chunk.doc_id and a.start < b.end and b.start < a.end:
-        return True
-    x, y = set(bigrams(a.text)), set(bigrams(b.text))
-    return bool(x and y) and len(x & y) / len(x | y) > 0.6
+def _neighbour(evidence: Evidence) -> Candidate | None:
+    """The sentence next to the best one when the best only announces what follows or restates
+    the question (the answer is then beside it): the following one, or for a why-question whose
+    best sentence states the outcome, the one before."""
+    best = evidence.candidates[0]
+    restates = bool(evidence.feature(0, "restates"))
+    announces = bool(evidence.feature(0, "announces")) and not has_figure(best.text)
+    if not (restates or announces):
+        return None
+    step = -1 if restates and evidence.question.asks == "reason" else 1
+    return next((c for c in evidence.candidates if c.hit.chunk.id == best.hit.chunk.id and
+                 c.index == best.index + step), None)
+
+
+def _list_pieces(lead: Candidate, items: list[Item], info: QuestionInfo) -> list[Piece]:
+    """The announcing sentence (unless it is itself the first item), then each item with its
+    own citation."""
+    pieces = []
+    if not any(i.start == lead.start for i in items):
+        pieces.append(Piece(_as_answer(lead.text, info), (cite(lead),)))
+    for item in items:
+        c = Citation(0, item.chunk_id, lead.hit.chunk.doc_id, item.start, item.end, item.quote, lead.hit.source,
+                     lead.hit.title, item.heading_path)
+        pieces.append(Piece(_as_answer(item.shown, info), (c,)))
+    return pieces
+
+
+def _comparison(evidence: Evidence, lang: str) -> list[Piece]:
+    """Each compared entity's best sentence that states the asked figure, then (when two figures
+    in comparable units were found) the conclusion, citing both."""
+    info = evidence.question
+    sides: list[tuple[str, Candidate, Figure | None]] = []
+    for e in info.entities:
+        core = entity_core(e)
+        pick = next((c for c in evidence.candidates if core in c.text and c not in [s[1] for s in sides]
+                     and has_figure(c.text)), None) or \
+            next((c for c in evidence.candidates if core in c.text + c.context and c not in [s[1] for s in sides]),
+                 None)
+        if pick is not None:
+            sides.append((e, pick, figure_for(pick.text, info)))
+    if len(sides) < 2:
+        return []
+    pieces = [Piece(_as_answer(c.text, info), (cite(c),)) for _, c, _ in sides]
+    figures = [(e, c, f) for e, c, f in sides if f is not None]
+    if len(figures) >= 2:
+        conclusion = compare_figures([(e, f) for e, _, f in figures], info, lang)
+        if conclusion:
+            pieces.append(Piece(conclusion, tuple(cite(c) for _, c, _ in figures), derived=True))
+    return pieces
 
 
 def _as_answer(sentence: str, info: QuestionInfo) -> str:
-    """The sentence as shown: long ones trimmed to the clauses that answer the question
-    (verbatim pieces joined by …), always ending like a sentence (so the verifier, and a
-    reader, can tell where one cited sentence stops)."""
+    """The sentence as shown: long ones trimmed to the clauses that answer the question, and a
+    figure question's sentence that gives several subjects their own figures (博士… 硕士…)
+    trimmed to the asked subject's clause (verbatim pieces joined by …); always ending like a
+    sentence (so the verifier, and a reader, can tell where one cited sentence stops)."""
     text = sentence.strip()
-    limit = MAX_SENTENCE * (3 if info.kind == "list" else 2) // 2
-    if len(text) > limit:
-        text = _trim(text, info, limit)
+    limit = MAX_SENTENCE * 3 // 2 if info.kind == "list" else MAX_FIGURE_SENTENCE if info.asks in ("number", "date") \
+        else MAX_SENTENCE
+    several = info.asks == "number" and sum(1 for c in _CLAUSES.findall(text) if has_quantity(c, info.numbers)) >= 2
+    if len(text) > limit or several:
+        text = _trim(text, info, min(limit, len(text)), one_figure=several)
     return text if text[-1] in _END else text.rstrip(",，:：;；…") + "。"
 
 
-def _trim(text: str, info: QuestionInfo, limit: int) -> str:
+def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -> str:
+    """The window of clauses that best covers the question's words (widened to neighbours that
+    also do, and, since an answer usually follows what the question restates, to the clause
+    after it), within `limit`; with `one_figure`, never taking in another clause's figure."""
     clauses = _CLAUSES.findall(text)
     if len(clauses) < 2:
         return text
 
     words = info.attribute if any(w in text for w in info.attribute) else info.content
+    units = [u for u in _UNITS if u in info.text]
 
     def value(clause: str) -> float:
-        v = sum(len(w) for w in words if w in clause)
+        v = sum(len(w) * (4 if w in info.focus else 1) for w in words if w in clause)
         if info.kind == "list":
             v += 2 * clause.count("、")
-        return v + (3 if info.kind == "figure" and has_figure(clause) else 0)
+        if info.asks == "number" and has_quantity(clause, info.numbers):
+            v += 3 + 3 * any(u in clause for u in units)
+        elif info.asks == "date" and DATE.search(clause):
+            v += 3
+        return v
 
-    best = max(range(len(clauses)), key=lambda i: value(clauses[i]))
+    pool = [i for i in range(len(clauses)) if has_quantity(clauses[i], info.numbers)] if one_figure else []
+    best = max(pool or range(len(clauses)), key=lambda i: value(clauses[i]))
     lo = hi = best
+    if not one_figure and hi + 1 < len(clauses) and len("".join(clauses[lo:hi + 2])) <= limit:
+        hi += 1
     while True:  # widen to neighbours that also match, within the limit
-        options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(clauses) and value(clauses[i]) > 0]
+        options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(clauses) and value(clauses[i]) > 0
+                   and not (one_figure and has_figure(clauses[i]))]
         grown = [(lo if i > hi else i, hi if i < lo else i) for i in options]
         grown = [(a, b) for a, b in grown if len("".join(clauses[a:b + 1])) <= limit]
         if not grown:

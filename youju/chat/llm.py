@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from youju.chat.candidates import Sources
 from youju.chat.composer import TextStream, abstention, drain
 from youju.chat.conversation import Turn
 from youju.chat.evidence import gather
+from youju.chat.questions import QuestionInfo
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings, LLMSettings
 from youju.embeddings.base import Embedder
@@ -48,7 +50,7 @@ class TransformersComposer:
         self.max_time = settings.max_time
         self.answer_settings = answer or AnswerSettings()
         self.device = device
-        self.verifier = Verifier(embedder, no_fact=(t("refusal", lang),))
+        self.verifier = Verifier(embedder, no_fact=(t("refusal", lang),), lang=lang)
         self._loaded: tuple[Any, Any] | None = None  # (tokenizer, model)
         self._lock = threading.Lock()
 
@@ -60,7 +62,7 @@ class TransformersComposer:
 
         other = copy.copy(self)
         other.lang = lang
-        other.verifier = Verifier(self.embedder, no_fact=(t("refusal", lang),))
+        other.verifier = Verifier(self.embedder, no_fact=(t("refusal", lang),), lang=lang)
         return other
 
     def load(self):
@@ -80,16 +82,17 @@ class TransformersComposer:
                 self._loaded = (tok, model)
             return self._loaded
 
-    def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> Answer:
-        return drain(self.stream(question, hits, history))
+    def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None,
+                sources: Sources | None = None) -> Answer:
+        return drain(self.stream(question, hits, history, sources))
 
-    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> TextStream:
+    def stream(self, question: str, hits: list[Hit], history: list[Turn] | None = None,
+               sources: Sources | None = None) -> TextStream:
         timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        evidence = gather(question, hits, self.embedder, self.answer_settings)
-        timings["analyse"] = (time.perf_counter() - t0) * 1000
-        if evidence.abstain:  # refused before the model can guess
-            answer = abstention(question, evidence, hits, self.lang, self.name, timings)
+        evidence = gather(question, hits, sources, self.embedder, self.answer_settings, timings=timings)
+        if evidence.abstain:  # refused on the same decision as the extractive composer, before the model runs
+            answer = abstention(question, evidence, hits, self.lang, self.name, timings,
+                                filtered=bool(sources and sources.filtered))
             yield answer.text
             return answer
         tok, model = self.load()
@@ -100,7 +103,7 @@ class TransformersComposer:
             yield piece
         timings["compose"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        answer = self.finish(question, raw, hits)
+        answer = self.finish(question, raw, hits, evidence.question)
         timings["verify"] = (time.perf_counter() - t2) * 1000
         return replace(answer, timings=timings)
 
@@ -138,7 +141,7 @@ class TransformersComposer:
         if errors:
             raise ModelError("err.llm_generate", detail=f"{type(errors[0]).__name__}: {errors[0]}")
 
-    def finish(self, question: str, raw: str, hits: list[Hit]) -> Answer:
+    def finish(self, question: str, raw: str, hits: list[Hit], info: QuestionInfo | None = None) -> Answer:
         """Turn the model's text into a verified Answer: [n] means passage n; each citation is
         narrowed to the sentence(s) of that passage that support the claim."""
         from youju.chat.citations import split_answer, supporting_span
@@ -161,6 +164,6 @@ class TransformersComposer:
             quote = h.chunk.text[start - h.chunk.start:end - h.chunk.start]
             citations[n] = Citation(n, h.chunk.id, h.chunk.doc_id, start, end, quote, h.source, h.title,
                                     h.chunk.heading_path)
-        verified = self.verifier.verify(text, citations)
+        verified = self.verifier.verify(text, citations, info)
         return Answer(question, verified.text, verified.citations, tuple(hits), False, {}, verified.sentences,
                       composer=self.name)

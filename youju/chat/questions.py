@@ -1,10 +1,14 @@
-"""What a question asks: the kind of fact (a figure, a list, anything else), the entities it
-is about (places, organisations) and the words that name the asked-for attribute."""
+"""What a question asks: the kind of fact (a figure, a date, a person, a place, a list, a
+reason, anything else), the entities it is about (places, organisations) and the words that
+name the asked-for attribute. Works on Chinese (simplified and traditional) and English
+questions; an English one is recognised as such (its words cannot be matched against Chinese
+text, so answering leans on meaning alone)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from youju.text.numbers import numbers
 from youju.text.tokens import QUESTION_WORDS, content_words, tagged
@@ -12,8 +16,26 @@ from youju.text.tokens import QUESTION_WORDS, content_words, tagged
 # A figure is asked for: an amount, a share, a duration, a date.
 _FIGURE = re.compile(r"多少|多大|多久|多长|多高|多远|多快|几[个项条次年月天家所名人万亿倍岁号点]?|比例|比重|占比|百分之|"
                      r"增速|增长率|城镇化率|面积|人口数|总值|收入|金额|规模|数量|投资额|什么时候|何时|哪年|哪一年|哪天|日期|平均年龄")
-_LIST = re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|有什么|范围")
-_COMPARE = re.compile(r"和.{1,12}(哪个|谁|分别|各|相比|区别|不同)|哪个.{0,6}(更|最)|相比|区别|不同")
+_LIST = re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|范围")
+_COMPARE = re.compile(r"[和与跟同].{1,12}(哪个|哪一个|谁|分别|各|相比|区别|不同)|哪个.{0,6}(更|最)|相比|区别|不同|"
+                      r"\b(compare|which is (larger|bigger|smaller|more|less|longer|higher))\b|\bor\b.*\?$", re.I)
+Asks = Literal["number", "date", "person", "place", "list", "reason", "how", "fact"]
+_ASKS: list[tuple[Asks, re.Pattern[str]]] = [
+    ("date", re.compile(r"什么时候|何时|哪年|哪一年|哪天|哪一天|几月|几日|几号|哪个月|日期|时间是|年份|哪個時候|何年|"
+                        r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I)),
+    ("number", re.compile(r"多少|多大|多久|多长|多高|多远|多快|多重|多深|多宽|(?<!哪)几[个项条次年月天家所名人万亿倍岁点座台辆列对户件期批种]|"
+                          r"(?<!哪)几[?？]?$|比例|比重|占比|百分之|增速|增长率|城镇化率|人口数|总值|金额|规模|数量|投资额|平均年龄|有几|"
+                          r"\bhow (many|much|long|large|big|far|old|high)\b|\bwhat (is|was) the (area|population|size|number|"
+                          r"amount|share|rate|length)\b", re.I)),
+    ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|哪一位|姓名|\bwho\b|\bwhom\b", re.I)),
+    ("place", re.compile(r"哪里|哪儿|何处|何地|什么地方|哪个地方|哪座城市|哪个城市|哪个国家|哪个省|位于|在哪|哪邊|"
+                         r"\bwhere\b|\bwhich (city|country|province|place)\b", re.I)),
+    ("list", re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|有什么|范围|举措|做法|措施|\bwhich\b.*\b(cities|"
+                        r"measures|places|items)\b|\blist\b|\bwhat are\b", re.I)),
+    ("reason", re.compile(r"为什么|为何|原因|为甚么|\bwhy\b", re.I)),
+    ("how", re.compile(r"如何|怎样|怎么|通过什么|\bhow\b", re.I)),
+]
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 ENTITY_TAGS = {"ns", "nt", "nrt"}
 GENERIC_PLACES = frozenset("""城市 地区 区域 全国 国内 国外 国际 我国 各地 当地 本地 周边 周边城市 周边地区 中部 西部 东部 北部
 南部 沿海 内陆 全省 全市 省内 市内 县城 城区 城乡 农村 乡村 中心城市""".split())
@@ -21,17 +43,21 @@ GENERIC_PLACES = frozenset("""城市 地区 区域 全国 国内 国外 国际 �
 # and the entity must appear with them (上海都市圈 is not 上海).
 _COUNTED_PLACES = re.compile(r"^[一二三四五六七八九十两几多各全本该其]+[市省县区地城镇国]$")  # 四市, 两省: not names
 REGION_KINDS = ("都市圈", "城市圈", "城市群", "经济圈", "经济带")
+_NOT_NAME_TAGS = {"r", "v", "vn", "p", "c", "u", "uj", "ul", "uz", "ug", "ud", "y", "x", "d", "m"}
 
 
 @dataclass(frozen=True)
 class QuestionInfo:
     text: str
-    kind: str  # figure | list | fact
+    kind: str  # figure | list | fact (the coarse kind: what an answer must contain)
     compare: bool
     content: tuple[str, ...]  # words that say what the question is about
     entities: tuple[str, ...]  # places and organisations it names
     attribute: tuple[str, ...]  # content words that are not entities (面积, 动车, 重点任务)
     focus: tuple[str, ...] = ()  # what X的Y asks for: the words after the last 的 (总体定位)
+    asks: Asks = "fact"  # the finer kind of fact asked for
+    english: bool = False  # written in English (or another Latin-script language)
+    numbers: tuple[str, ...] = ()  # the question's own numbers (2025 in 到2025年的目标), canonical
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -39,34 +65,93 @@ def analyse(question: str) -> QuestionInfo:
     entities = _entities(question)
     inside_entity = {w for w in content for e in entities if w in e}
     attribute = tuple(w for w in content if w not in inside_entity and w not in QUESTION_WORDS and len(w) > 1)
+    asks: Asks = next((name for name, pattern in _ASKS if pattern.search(question)), "fact")
+    compare = bool(_COMPARE.search(question))
+    if compare and asks == "fact" and _FIGURE.search(question):
+        asks = "number"  # 哪个面积大: the figures decide
     if _LIST.search(question):
         kind = "list"
-    elif _FIGURE.search(question):
+    elif _FIGURE.search(question) or asks in ("number", "date"):
         kind = "figure"
     else:
         kind = "fact"
     tail = question.rsplit("的", 1)[1] if "的" in question else ""
     focus = tuple(w for w in attribute if w in tail)
-    return QuestionInfo(question, kind, bool(_COMPARE.search(question)), content, entities, attribute, focus)
+    return QuestionInfo(question, kind, compare, content, entities, attribute, focus, asks,
+                        is_english(question), tuple(numbers(question)))
+
+
+def is_english(text: str) -> bool:
+    """Mostly Latin letters and no more than a few CJK characters."""
+    cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+    latin = sum(len(w) for w in _LATIN_WORD.findall(text))
+    return latin >= 6 and cjk <= latin // 4
 
 
 def _entities(question: str) -> tuple[str, ...]:
     """Places and organisations, with a region kind that follows them (南京 + 都市圈). Quoted
     terms (“两河一江”) are defined by the documents, not places."""
-    words = tagged(re.sub(r"[“\"「『][^”\"」』]*[”\"」』]", " ", question))
+    unquoted = re.sub(r"[“\"「『][^”\"」』]*[”\"」』]", " ", question)
+    words = tagged(unquoted)
     out = []
     for i, (w, flag) in enumerate(words):
-        if flag not in ENTITY_TAGS or len(w) < 2 or w in GENERIC_PLACES or _COUNTED_PLACES.match(w):
+        if flag not in ENTITY_TAGS or len(w) < 2 or w in GENERIC_PLACES or _COUNTED_PLACES.match(w) or "的" in w:
             continue
         nxt = words[i + 1][0] if i + 1 < len(words) else ""
         kind = next((k for k in REGION_KINDS if nxt.startswith(k)), "")
         out.append(w + kind)
+    # The words before 都市圈/城市群/经济圈 name a region, whatever the tagger made of them
+    # (长/株/潭 + 都市圈); a name the tagger did recognise inside them is kept instead.
+    for i, (w, _) in enumerate(words):
+        if w not in REGION_KINDS:
+            continue
+        name = _name_before(words, i)
+        if len(name) >= 2 and name not in GENERIC_PLACES and not any(entity_core(e) in name for e in out):
+            out.append(name + w)
+    # A name the tagger does not know, cut anywhere, before 市/区/新区/县/镇 (青/禾市, 江/澜市,
+    # 白鹭/湾/新区): the documents a user brings are full of them.
+    for i, (w, _) in enumerate(words):
+        suffix = next((k for k in ADMIN_KINDS if w.endswith(k)), "")
+        if not suffix or w in _NOT_PLACE_WORDS or w in GENERIC_PLACES or _COUNTED_PLACES.match(w):
+            continue
+        entity = _name_before(words, i) + w
+        name = entity[: -len(suffix)]
+        if not 2 <= len(name) <= 6 or entity in GENERIC_PLACES or any(entity in e for e in out):
+            continue
+        out = [e for e in out if e not in entity]  # 澜市 and 钱塘 inside 江澜市 and 钱塘区
+        out.append(entity)
     return tuple(dict.fromkeys(out))
+
+
+ADMIN_KINDS = ("新区", "自治州", "自治区", "市", "区", "县", "镇", "省", "州")
+# Common words that end like a place but are not one.
+_NOT_PLACE_WORDS = frozenset("""城市 都市 市区 城区 地区 社区 园区 辖区 小区 景区 片区 街区 山区 郊区 老区 特区 开发区 保税区 示范区
+试验区 新城区 功能区 自贸区 产业园区 高新区 经开区 拓展区 核心区 先行区 合作区 新片区 园区 超市 门市 股市 楼市 上市 城镇 乡镇 集镇 小镇 重镇 本市 全市 该市 各市 本区 全区 该区 各区
+本县 全县 该县 各县 本省 全省 该省 各省 外省 省市 市县 市民 市场 县城 县域 市域 省域 神州 九州 州县""".split())
+
+
+_MEASURE_WORDS = frozenset("项个家所条名位座批次只套件户")  # 多少项/海宁市: a counted noun's measure word ends the name
+
+
+def _name_before(words: list[tuple[str, str]], i: int) -> str:
+    """The name the tokens before token i spell, whatever the tagger made of them (长/株/潭):
+    the run of name-like tokens, without a leading 和/对/在, nor the 年 of 2023年 (年青/禾市)."""
+    out: list[str] = []
+    j = i - 1
+    while j >= 0 and len("".join(out)) < 6 and words[j][1] not in _NOT_NAME_TAGS and words[j][0] not in QUESTION_WORDS \
+            and words[j][0] not in REGION_KINDS and words[j][0] not in _MEASURE_WORDS \
+            and re.fullmatch(r"[\u4e00-\u9fff]+", words[j][0]):
+        out.insert(0, words[j][0])
+        j -= 1
+    name = "".join(out)
+    if j >= 0 and name[:1] in "年月日" and words[j][0].isdigit():
+        name = name[1:]
+    return re.sub(r"^[和与及跟同对在]", "", name)
 
 
 # A unit right after a measured thing or a quantity word, with no number between them: the
 # number was lost in conversion (国土面积平方公里, 城区常住人口万人, 多达万人, 增加个, 余人).
-_DROPPED = re.compile(r"(面积|人口|总值|收入|产值|金额|投资|规模|总量|增加值|达|超过|增加|增至|新增|近|约|余|共|为|至|每年|每人|"
+_DROPPED = re.compile(r"(?<![\d.万亿千百十])(面积|人口|总值|收入|产值|金额|投资|规模|总量|增加值|达|超过|增加|增至|新增|近|约|余|共|为|至|每年|每人|"
                       r"提高到|达到|突破|发放|缴存|实现|累计|合计|总计)(平方公里|万亩|万人次|万人|万户|万元|亿元|万|亿|元|个|名|户|人次|人|家|所|项|次|"
                       r"列次|列|张|套|件|倍|%)(?![\d一二三四五六七八九十])")
 
@@ -78,8 +163,24 @@ def has_figure(text: str, ignore: tuple[str, ...] = ()) -> bool:
     return any(n not in ignore for n in numbers(text))
 
 
+_DATE_NUMBER = re.compile(r"(?:公元前?|民[国國]|前)\s*\d{1,4}\s*年|\d{3,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五六七八九十〇零]{2,4}年")
+
+
+def has_quantity(text: str, ignore: tuple[str, ...] = ()) -> bool:
+    """An amount that is not a date: `2021年4月` states when, not how many."""
+    return has_figure(_DATE_NUMBER.sub(" ", text), ignore)
+
+
+# A compound unit with no number before it is a number lost in conversion (人才万人, 增加值亿元).
+_BARE_UNIT = re.compile(r"(?<![\d.万亿千百十一二三四五六七八九两几余多数近约])(万人次|万人|万户|万元|亿元|平方公里|万亩|万吨)")
+
+
+# People counted with the count lost: 入住老年人名, 失能老人人 (老年人[N]名), at a clause's end.
+_COUNT_LOST = re.compile(r"(?<=人)[名人](?=[,，。;；、)）]|$)")
+
+
 def dropped_number(text: str) -> bool:
-    return bool(_DROPPED.search(text))
+    return bool(_DROPPED.search(text) or _BARE_UNIT.search(text) or _COUNT_LOST.search(text))
 
 
 def entity_core(entity: str) -> str:

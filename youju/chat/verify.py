@@ -1,8 +1,11 @@
 """Check every `[n]` of an answer, whichever composer wrote it: markers that point at no
-citation are removed, and each sentence is marked supported or not by its cited passages.
-A sentence is supported when it cites something, every number in it appears in the cited
-text, and its wording is there (character-bigram recall) or its meaning is (embedding
-cosine). Citations are renumbered 1..n in order of first use."""
+citation are removed, and each sentence is marked supported or not. A sentence is supported
+when it cites something, every number in it appears in the cited text, its wording is there
+(character-bigram recall) or its meaning is (embedding cosine; only for text a model wrote),
+and it answers the question: it is about the asked subject (the question's places and
+organisations appear in it or in its cited passage's headings), and the answer holds the asked
+kind of fact (a figure, a date). A quote that contains the sentence is not enough: an
+extractive answer always passes that. Citations are renumbered 1..n in order of first use."""
 
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from youju.chat.citations import bigram_recall, split_answer
+from youju.chat.questions import QuestionInfo, entity_core
 from youju.embeddings.base import Embedder
+from youju.i18n import t
 from youju.records import AnswerSentence, Citation
-from youju.text.numbers import canonical, numbers
+from youju.text.numbers import DATE, canonical, numbers
 from youju.text.tokens import content_words
 
 MIN_LEXICAL = 0.3  # share of the sentence's bigrams found in the cited text (bench/calibrate_verifier.py)
@@ -38,13 +43,17 @@ class _Judged:
 
 class Verifier:
     def __init__(self, embedder: Embedder | None = None, min_lexical: float = MIN_LEXICAL,
-                 min_semantic: float = MIN_SEMANTIC, no_fact: tuple[str, ...] = ()) -> None:
+                 min_semantic: float = MIN_SEMANTIC, no_fact: tuple[str, ...] = (), lang: str = "en") -> None:
         self.embedder = embedder
         self.min_lexical = min_lexical
         self.min_semantic = min_semantic
         self.no_fact = no_fact  # sentences that state nothing (the refusal sentence)
+        self.lang = lang  # of the reasons given for unsupported sentences
 
-    def verify(self, text: str, citations: dict[int, Citation]) -> Verified:
+    def verify(self, text: str, citations: dict[int, Citation], question: QuestionInfo | None = None,
+               derived: frozenset[str] = frozenset()) -> Verified:
+        """`derived`: sentences computed from the cited ones (a comparison's conclusion): they
+        must carry the cited numbers, not their wording."""
         renumber: dict[int, int] = {}
         judged: list[_Judged] = []
         pending: list[_Judged] = []  # sentences that need the embedding check
@@ -53,15 +62,20 @@ class Verifier:
             dropped = [n for n in part.citations if n not in citations]
             for n in valid:
                 renumber.setdefault(n, len(renumber) + 1)
-            supported, reason = self._lexical(part.text, [citations[n] for n in valid])
+            supported, reason = self._lexical(part.text, [citations[n] for n in valid], part.text in derived)
+            if supported and question is not None and part.text not in derived:
+                supported, reason = self._about(part.text, [citations[n] for n in valid], question)
             if dropped:
-                reason = (reason + "; " if reason else "") + "removed " + "".join(f"[{n}]" for n in dropped)
+                reason = (reason + "; " if reason else "") + t("why.removed", self.lang,
+                                                               markers="".join(f"[{n}]" for n in dropped))
             judged.append(_Judged(part.text, valid, supported, reason))
             if supported is None and reason == "semantic":
                 pending.append(judged[-1])
                 judged[-1].reason = ""
         for j, ok in zip(pending, self._semantic([(j.sentence, [citations[n] for n in j.cited]) for j in pending])):
-            j.supported, j.reason = ok, "" if ok else "the cited passage does not say this"
+            j.supported, j.reason = ok, "" if ok else t("why.not_said", self.lang)
+        if question is not None:
+            self._asked_kind(judged, question)
         out_sentences, pieces = [], []
         for j in judged:
             numbers_ = tuple(renumber[n] for n in j.cited)
@@ -70,21 +84,45 @@ class Verifier:
         kept = tuple(replace(citations[old], n=new) for old, new in sorted(renumber.items(), key=lambda kv: kv[1]))
         return Verified("".join(pieces), kept, tuple(out_sentences))
 
-    def _lexical(self, sentence: str, cited: list[Citation]) -> tuple[bool | None, str]:
+    def _lexical(self, sentence: str, cited: list[Citation], derived: bool = False) -> tuple[bool | None, str]:
         """(verdict, reason); (None, "semantic") asks for the embedding check."""
         if sentence in self.no_fact or not _states_fact(sentence):
             return None, ""
         if not cited:
-            return False, "no citation"
+            return False, t("why.no_citation", self.lang)
         source = "".join(c.quote for c in cited)
         missing = [n for n in numbers(sentence) if n not in numbers(source)]
         if missing:
-            return False, f"number {missing[0]} is not in the cited passage"
-        if bigram_recall(canonical(sentence), canonical(source)) >= self.min_lexical:
+            return False, t("why.number", self.lang, number=missing[0])
+        if derived or bigram_recall(canonical(sentence), canonical(source)) >= self.min_lexical:
             return True, ""
         if self.embedder is None:
-            return False, "the cited passage does not say this"
+            return False, t("why.not_said", self.lang)
         return None, "semantic"
+
+    def _about(self, sentence: str, cited: list[Citation], question: QuestionInfo) -> tuple[bool, str]:
+        """Is the sentence about what was asked? Each place or organisation the question names
+        (any one of them, for a comparison) must appear in it or in its cited passage's headings
+        or title."""
+        cores = [entity_core(e) for e in question.entities]
+        if not cores or question.english:
+            return True, ""
+        where = sentence + "".join(c.quote + " ".join(c.heading_path) + c.title for c in cited)
+        found = [core in where for core in cores]
+        if any(found) if question.compare else all(found):
+            return True, ""
+        missing = "、".join(e for e, ok in zip(question.entities, found) if not ok)
+        return False, t("why.subject", self.lang, subject=missing)
+
+    def _asked_kind(self, judged: list[_Judged], question: QuestionInfo) -> None:
+        """A figure or date question must get one: when no sentence of the answer holds it, the
+        first sentence is flagged."""
+        test = {"number": _has_number, "date": _has_date}.get(question.asks)
+        if test is None or not judged or any(test(j.sentence, question) for j in judged):
+            return
+        first = judged[0]
+        if first.supported:
+            first.supported, first.reason = False, t("why.kind." + question.asks, self.lang)
 
     def _semantic(self, items: list[tuple[str, list[Citation]]]) -> list[bool]:
         if not items or self.embedder is None:
@@ -92,6 +130,14 @@ class Verifier:
         claims = self.embedder.embed_documents([s for s, _ in items])
         sources = self.embedder.embed_documents(["".join(c.quote for c in cited) for _, cited in items])
         return [bool(x >= self.min_semantic) for x in np.sum(claims * sources, axis=1)]
+
+
+def _has_number(sentence: str, question: QuestionInfo) -> bool:
+    return bool(set(numbers(sentence)) - set(question.numbers))
+
+
+def _has_date(sentence: str, question: QuestionInfo) -> bool:
+    return bool(DATE.search(sentence)) or _has_number(sentence, question)
 
 
 def _states_fact(sentence: str) -> bool:

@@ -4,11 +4,20 @@ inner product is cosine similarity."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 Progress = Callable[[int], None]  # called with the number of texts just embedded
+
+
+@dataclass(frozen=True)
+class SpanVectors:
+    """Vectors of texts (one row each) and, per text, one row per requested character span."""
+
+    vectors: np.ndarray
+    spans: list[np.ndarray]
 
 
 @runtime_checkable
@@ -28,6 +37,12 @@ class Embedder(Protocol):
     def embed_documents(self, texts: list[str], progress: Progress | None = None) -> np.ndarray: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
+
+    def embed_documents_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                                   progress: Progress | None = None) -> SpanVectors:
+        """Like embed_documents, plus a vector for each (start, end) span of each text (the
+        sentences answer selection compares with the question)."""
+        ...
 
     def count_tokens(self, texts: list[str]) -> int:
         """Tokens the model would read for these documents (for throughput figures)."""

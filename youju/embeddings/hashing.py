@@ -7,7 +7,7 @@ import zlib
 
 import numpy as np
 
-from youju.embeddings.base import Progress, l2_normalise
+from youju.embeddings.base import Progress, SpanVectors, l2_normalise
 
 
 class HashingEmbedder:
@@ -42,6 +42,11 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return l2_normalise(self._embed(text))
+
+    def embed_documents_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                                   progress: Progress | None = None) -> SpanVectors:
+        return SpanVectors(self.embed_documents(texts, progress),
+                           [self.embed_documents([t[a:b] for a, b in s]) for t, s in zip(texts, spans)])
 
     def count_tokens(self, texts: list[str]) -> int:
         return sum(len(t) for t in texts)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from youju.embeddings.base import Progress, l2_normalise
+from youju.embeddings.base import Progress, SpanVectors, l2_normalise
+from youju.embeddings.encoder import folder_fingerprint
 from youju.modelload import load_model
 
 # Prompts for well-known families whose saved config does not carry them.
@@ -79,21 +80,10 @@ class SentenceTransformerEmbedder:
         """Model identity without loading it: the folder's config files and weight files
         (size plus head and tail bytes), or the hub id."""
         if self._fingerprint is None:
-            h = hashlib.sha256()
             if self.is_local:
-                root = Path(self.model_id).expanduser()
-                for f in sorted(p for p in root.rglob("*") if p.is_file()):
-                    h.update(str(f.relative_to(root)).encode())
-                    size = f.stat().st_size
-                    h.update(str(size).encode())
-                    with open(f, "rb") as fh:
-                        h.update(fh.read(1 << 16))
-                        if size > 1 << 17:
-                            fh.seek(-(1 << 16), 2)
-                            h.update(fh.read())
+                self._fingerprint = folder_fingerprint(Path(self.model_id).expanduser(), self.name)
             else:
-                h.update(self.model_id.encode())
-            self._fingerprint = f"st:{Path(self.name).name}:{h.hexdigest()[:16]}"
+                self._fingerprint = f"st:{Path(self.name).name}:{hashlib.sha256(self.model_id.encode()).hexdigest()[:16]}"
         return self._fingerprint
 
     def embed_documents(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
@@ -108,6 +98,17 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(len(part))
         return l2_normalise(np.concatenate(parts))
+
+    def embed_documents_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]],
+                                   progress: Progress | None = None) -> SpanVectors:
+        """Any sentence-transformers model: the spans are embedded as texts of their own."""
+        flat = [t[a:b] for t, s in zip(texts, spans) for a, b in s]
+        pieces = self.embed_documents(flat) if flat else np.zeros((0, self.dimension), dtype=np.float32)
+        out, pos = [], 0
+        for s in spans:
+            out.append(pieces[pos:pos + len(s)])
+            pos += len(s)
+        return SpanVectors(self.embed_documents(texts, progress), out)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._queries_lock:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
+from youju.chat.candidates import Sources
 from youju.chat.composer import Composer, TextStream, drain
 from youju.chat.conversation import Conversation
 from youju.config import SAMPLE_CORPUS, ComposerName, RetrievalMode, Settings
@@ -26,6 +27,7 @@ from youju.retrieval.index import DB_NAME, Index
 from youju.retrieval.search import Retriever
 
 Stage = Literal["model", "index", "warm_up"]
+_EMPTY = Document("", "", "", "")
 LLM_CACHE = 2  # local LLMs kept loaded at once (each is a whole causal model)
 
 
@@ -77,6 +79,25 @@ class AnswerStream:
         return self._answer
 
 
+MAX_QUESTION = 1000  # characters: a question, not a document
+
+
+def check_question(text: str) -> str:
+    """The question normalised (invisible characters gone, NFKC, spaces collapsed), or a
+    QuestionError when there is nothing to ask: empty, only punctuation, or far too long."""
+    from youju.errors import QuestionError
+    from youju.text.normalise import normalise_question
+
+    question = normalise_question(text)
+    if not question:
+        raise QuestionError("err.empty_question")
+    if not any(ch.isalnum() for ch in question):
+        raise QuestionError("err.question_no_words")
+    if len(question) > MAX_QUESTION:
+        raise QuestionError("err.question_too_long", length=len(question), limit=MAX_QUESTION)
+    return question
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -95,6 +116,7 @@ class Engine:
         self._retriever: Retriever | None = None
         self._llms: OrderedDict[str, Any] = OrderedDict()  # model path -> loaded TransformersComposer
         self._said: set[str] = set()  # notes already logged
+        self._pinyin: tuple[int, dict[str, list[str]]] | None = None  # (index version, pinyin -> words)
         self._lock = threading.RLock()
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -132,7 +154,7 @@ class Engine:
 
                 t0 = time.perf_counter()
                 s = self.settings
-                self._embedder = make_embedder(s.model, s.models_dir, s.device, s.batch_size)
+                self._embedder = make_embedder(s.model, s.models_dir, s.device, s.batch_size, s.runtime)
                 self.timings["prepare_model"] = time.perf_counter() - t0
             return self._embedder
 
@@ -255,8 +277,23 @@ class Engine:
 
     def retrieve(self, question: str, *, k: int | None = None, documents: list[str] | None = None,
                  retrieval: RetrievalMode | None = None) -> Retrieval:
-        """The top-k passages for a question (no answer), with per-stage timings."""
-        return self.retriever.retrieve(question, k or self.settings.retrieval.top_k, documents, retrieval)
+        """The top-k passages for a question (no answer), with per-stage timings. An English
+        question is searched by its Chinese keywords (`english_keywords`)."""
+        found = self.retriever.retrieve(self.search_text(check_question(question)), k or self.settings.retrieval.top_k,
+                                        documents, retrieval)
+        self._say_repairs()
+        return found
+
+    def _say_repairs(self) -> None:
+        """Log what the index repaired by itself (a FAISS file rebuilt from the stored vectors)."""
+        if self._index is not None and self._index.notices:
+            for msg in self._index.notices:
+                self.log(t(msg.key, self.settings.lang, **msg.values))
+            self._index.notices.clear()
+
+    def search_text(self, question: str) -> str:
+        """What a question is searched with: itself, or for an English one its Chinese keywords."""
+        return self.english_keywords(question) or question
 
     def ask(self, question: str, *, conversation: Conversation | None = None, k: int | None = None,
             documents: list[str] | None = None, composer: ComposerName | None = None, llm: str | None = None,
@@ -283,22 +320,50 @@ class Engine:
                 lang: str) -> TextStream:
         self.warm_up()  # model loading is start-up, not part of this answer's timings
         t0 = time.perf_counter()
-        question = question.strip()
+        question = check_question(question)
         standalone = conversation.rewrite(question) if conversation is not None else question
+        search = self.search_text(standalone)  # an English question is searched in Chinese
+        standalone = f"{standalone} ({search})" if search != standalone else standalone
         rewrite_ms = (time.perf_counter() - t0) * 1000
         timings: dict[str, float] = {}
         if hits is None:
-            found = self.retrieve(standalone, k=k, documents=documents, retrieval=mode)
+            found = self.retriever.retrieve(search, k or self.settings.retrieval.top_k, documents, mode)
             hits, timings = list(found.hits), dict(found.timings)
+            self._say_repairs()
         comp, note = self.composer(composer, llm, lang)
         history = conversation.history() if conversation is not None else None
-        answer = yield from comp.stream(standalone, hits, history)
+        sources = replace(self.sources(search, hits), filtered=documents is not None)
+        answer = yield from comp.stream(standalone, hits, history, sources)
         timings = {"rewrite": rewrite_ms, **timings, **answer.timings, "total": (time.perf_counter() - t0) * 1000}
         answer = replace(answer, question=question, standalone_question=standalone, timings=timings,
                          notes=answer.notes + ((note,) if note else ()))
         if conversation is not None:
             conversation.add(question, standalone, answer)
         return answer
+
+    def sources(self, question: str, hits: list[Hit]) -> Sources:
+        """What answering needs besides the hits, without a model call beyond the question's
+        own (cached) embedding: its vector, the passages' sentence vectors stored at ingest, and
+        a reader of whole documents."""
+        index = self._index_checked()
+        return Sources(self.embedder.embed_query(question), index.sentence_vectors([h.chunk.id for h in hits]),
+                       lambda doc_id: (index.store.document(doc_id) or _EMPTY).text)
+
+    def english_keywords(self, question: str) -> str:
+        """For an English question, Chinese keywords to search Chinese documents with (names by
+        their pinyin among the index's words, policy terms from a glossary); "" otherwise."""
+        from youju.chat.crosslingual import chinese_keywords, pinyin_index
+        from youju.chat.questions import is_english
+
+        if not is_english(question):
+            return ""
+        index = self._index_checked()
+        with self._lock:
+            version = index.store.version()
+            if self._pinyin is None or self._pinyin[0] != version:
+                self._pinyin = (version, pinyin_index(index.store.vocabulary()))
+            pinyin = self._pinyin[1]
+        return " ".join(chinese_keywords(question, pinyin))
 
     def conversation(self) -> Conversation:
         """A new conversation for follow-up questions (keeps the last `answer.history_turns`)."""

@@ -58,7 +58,11 @@ def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: st
     key = chunker_key(chunking)
     todo = []
     for f in found.files:
-        st = f.path.stat()
+        try:
+            st = f.path.stat()
+        except OSError:  # gone since discovery: _process reports it
+            todo.append(f)
+            continue
         prev = known.get(str(f.path))
         if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns and prev.chunker == key:
             report.results.append(FileResult(f.source, str(f.path), "unchanged", chunks=prev.chunks))
@@ -66,6 +70,7 @@ def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: st
             todo.append(f)
     gone = [p for p in known if prune and not Path(p).exists()]
     if not todo and not gone:
+        index.repair_manifest(chunking)  # e.g. after a crash between a commit and its manifest
         return report
     t0 = time.perf_counter()
     if todo:
@@ -92,10 +97,10 @@ def _process(todo: list[FoundFile], known: dict[str, DocInfo], key: str, chunkin
     pending: list[_Pending] = []
     try:
         for f in todo:
-            st = f.path.stat()
             prev = known.get(str(f.path))
             t0 = time.perf_counter()
             try:
+                st = f.path.stat()
                 if st.st_size > MAX_FILE_BYTES:
                     raise InputError("err.file_too_large", limit=MAX_FILE_BYTES >> 20)
                 data = f.path.read_bytes()
@@ -107,7 +112,7 @@ def _process(todo: list[FoundFile], known: dict[str, DocInfo], key: str, chunkin
             except YoujuError as exc:
                 report.results.append(file_problem(f.source, f.path, exc))
                 continue
-            except (OSError, ValueError, RuntimeError) as exc:  # a broken file must not stop the run
+            except Exception as exc:  # a broken file must not stop the run, whatever its parser raised
                 report.results.append(file_problem(f.source, f.path, YoujuError(
                     "err.generic", detail=f"{type(exc).__name__}: {exc}"), "failed"))
                 continue
@@ -131,9 +136,12 @@ def _flush(pending: list[_Pending], key: str, writer: IndexWriter, embedder: Emb
            bar: _Bar | None, count_tokens: bool) -> None:
     if not pending:
         return
-    texts = [c.embedding_text() for p in pending for c in p.parsed.chunks]
+    chunks = [c for p in pending for c in p.parsed.chunks]
+    texts = [c.embedding_text() for c in chunks]
+    spans = [[(a + c.sentence_offset(), b + c.sentence_offset()) for a, b in c.sentences] for c in chunks]
     t0 = time.perf_counter()
-    vectors = embedder.embed_documents(texts, progress=bar.update if bar is not None else None)
+    embedded = embedder.embed_documents_with_spans(texts, spans, progress=bar.update if bar is not None else None)
+    vectors = embedded.vectors
     report.timings["embed"] += time.perf_counter() - t0
     report.chunks_embedded += len(texts)
     if count_tokens:
@@ -141,8 +149,8 @@ def _flush(pending: list[_Pending], key: str, writer: IndexWriter, embedder: Emb
     staged, pos = [], 0
     for p in pending:
         n = len(p.parsed.chunks)
-        staged.append(StagedDocument(p.parsed.document, p.parsed.chunks, np.asarray(vectors[pos:pos + n]), p.size,
-                                     p.mtime_ns, key))
+        staged.append(StagedDocument(p.parsed.document, p.parsed.chunks, np.asarray(vectors[pos:pos + n]),
+                                     tuple(embedded.spans[pos:pos + n]), p.size, p.mtime_ns, key))
         pos += n
     writer.put(staged)
     report.results.extend(p.result for p in pending)

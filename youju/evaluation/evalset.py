@@ -73,7 +73,13 @@ def parse_eval_set(path: Path) -> tuple[list[EvalItem], list[EvalSetError]]:
     items: list[EvalItem] = []
     problems: list[EvalSetError] = []
     seen: set[str] = set()
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # name the line, and what to do
+        line = data[:exc.start].count(b"\n") + 1
+        raise EvalSetError("err.eval_encoding", where=f"{path.name} line {line}", line=line) from None
+    for n, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         try:

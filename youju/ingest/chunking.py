@@ -22,7 +22,9 @@ def make_chunks(doc_id: str, text: str, headings: list[Heading], *, size: int, m
     chunks = []
     for start, end, path in chunk_spans(text, headings, size=size, max_size=max_size, overlap=overlap):
         meta = {"page": _page_at(page_starts, start)} if page_starts else {}
-        chunks.append(Chunk(chunk_id(doc_id, start, end), doc_id, text[start:end], start, end, path, meta))
+        body = text[start:end]
+        chunks.append(Chunk(chunk_id(doc_id, start, end), doc_id, body, start, end, path, meta,
+                            tuple(split_sentences(body))))
     return chunks
 
 

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from youju.ingest.loaders import PAGE_BREAK
+from youju.text.normalise import strip_invisible
 
-CLEANER_VERSION = 1  # bump when cleaning changes, so re-ingest re-chunks every document
+CLEANER_VERSION = 3  # bump when loading or cleaning changes, so re-ingest re-chunks every document
 
 TERMINAL = "。！？!?；;…”’」』）)】》\"'"
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _BREADCRUMB = re.compile(r"^(首页|主页|网站首页|当前位置|您的位置|您现在的位置|位置)\s*[»>›:：/|]")
 _SITE_NAME = re.compile(r"^[\w\u4e00-\u9fff]{2,14}(网|网站|门户|官网|在线|频道)$")
@@ -41,6 +42,8 @@ class Cleaned:
 def clean(raw: str, kind: str = "text") -> Cleaned:
     """Return the text to store plus what was lifted out as metadata."""
     meta: dict[str, Any] = {}
+    # Invisible characters go before anything else, so `测\u200b试` is stored (and cited) as 测试.
+    raw = strip_invisible(raw, keep_form_feed=True)
     pages = raw.split(PAGE_BREAK) if kind == "pdf" else [raw]
     page_lines: list[tuple[int, list[str]]] = []
     for number, page in enumerate(pages, start=1):

@@ -31,9 +31,13 @@ def document_id(path_key: str, sha256: str) -> str:
     return hashlib.sha1(f"{path_key}\0{sha256}".encode()).hexdigest()[:16]
 
 
+SENTENCES_VERSION = 1  # bump when chunks' sentence spans (and so their stored vectors) change
+
+
 def chunker_key(chunking: ChunkingSettings) -> str:
-    """Changes whenever the same bytes would produce different chunks."""
-    parts = [f"cleaner={CLEANER_VERSION}"] + [f"{k}={v}" for k, v in sorted(chunking.as_key().items())]
+    """Changes whenever the same bytes would produce different chunks or sentence spans."""
+    parts = [f"cleaner={CLEANER_VERSION}", f"sentences={SENTENCES_VERSION}"] + [
+        f"{k}={v}" for k, v in sorted(chunking.as_key().items())]
     return ",".join(parts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,19 +29,16 @@ def file_problem(source: str, path: Path | str, error: YoujuError, status: FileS
 
 
 def discover(paths: list[Path]) -> Discovery:
-    """Expand files and folders (recursively, hidden files and folders left out) into the
-    supported files, and the unsupported ones as skipped results."""
+    """Expand files and folders (recursively, following links once, hidden files and folders
+    left out) into the supported files; unsupported files, unreadable folders, link loops and
+    dangling links become skipped results with their reason, never silence."""
     found = Discovery()
     seen: set[Path] = set()
     for given in paths:
         given = Path(given).expanduser()
         if not given.exists():
             raise InputError("err.no_path", path=given)
-        if given.is_file():
-            candidates = [(given, given.name)]
-        else:
-            candidates = [(p, p.relative_to(given).as_posix()) for p in sorted(given.rglob("*"))
-                          if p.is_file() and not any(part.startswith(".") for part in p.relative_to(given).parts)]
+        candidates = [(given, given.name)] if given.is_file() else _walk(given, found)
         for path, source in candidates:
             if kind_of(path) is None:
                 found.skipped.append(file_problem(source, path.resolve(),
@@ -49,3 +47,35 @@ def discover(paths: list[Path]) -> Discovery:
                 seen.add(path.resolve())
                 found.files.append(FoundFile(path.resolve(), source))
     return found
+
+
+def _walk(folder: Path, found: Discovery) -> list[tuple[Path, str]]:
+    """Files under `folder` with their relative names, recording what cannot be read."""
+    out: list[tuple[Path, str]] = []
+    visited: set[str] = set()
+
+    def rel(p: str | Path) -> str:
+        return Path(p).relative_to(folder).as_posix() if Path(p) != folder else Path(p).name
+
+    def unreadable(err: OSError) -> None:
+        name = err.filename or str(folder)
+        found.skipped.append(file_problem(rel(name), name, InputError("err.folder_unreadable",
+                                                                      detail=err.strerror or type(err).__name__)))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:  # a link back to a folder already walked
+            found.skipped.append(file_problem(rel(root), root, InputError("err.symlink_loop")))
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = Path(root) / name
+            if path.is_symlink() and not path.exists():
+                found.skipped.append(file_problem(rel(path), path, InputError("err.dangling_link")))
+            elif path.is_file():
+                out.append((path, rel(path)))
+    return out

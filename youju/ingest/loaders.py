@@ -56,8 +56,10 @@ _BOMS = [(b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode bytes, returning (text, encoding used). Order: BOM, BOM-less UTF-16 (NUL
-    pattern), strict UTF-8, GB18030 (a superset of GBK and GB2312) when the result looks like
-    Chinese, then Windows-1252 as the last resort for Western text."""
+    pattern), strict UTF-8, UTF-8 with a few bad bytes (replaced by U+FFFD; the encoding says
+    how many), then charset-normalizer's detection (GB18030, Big5, Shift-JIS, Windows code
+    pages…) for files long enough to tell, GB18030 for short ones that read as Chinese. Text
+    that no detector reads cleanly is refused rather than indexed as mojibake."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -74,6 +76,18 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= max(8, len(data) // 2000) and any(ord(ch) > 0x7F and ch != "\ufffd" for ch in text):
+        return text, f"utf-8 ({bad} bad bytes replaced)"
+    if len(data) >= DETECT_MIN_BYTES:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data).best()
+        if best is not None and best.chaos <= MAX_CHAOS:
+            enc = _prefer_cp1252(data, best.encoding)
+            return data.decode(enc), enc
+        raise InputError("err.unknown_encoding")
     try:
         text = data.decode("gb18030")
         if _looks_chinese(text):
@@ -81,9 +95,30 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("cp1252"), "cp1252"
+        text = data.decode("cp1252")
+        if _looks_western(text):
+            return text, "cp1252"
     except UnicodeDecodeError:
-        raise InputError("err.unknown_encoding") from None
+        pass
+    raise InputError("err.unknown_encoding")
+
+
+# charset-normalizer misreads very short CJK byte runs (8-20 characters) as Korean or Big5;
+# from about 60 characters on it is right on the sample corpus in GB18030 and Big5.
+DETECT_MIN_BYTES = 120
+MAX_CHAOS = 0.2  # charset-normalizer's "mess" ratio above which the decoding is mojibake
+
+
+def _prefer_cp1252(data: bytes, encoding: str) -> str:
+    """Western single-byte pages decode the same letters mostly; when the detector names one
+    of them and Windows-1252 reads the bytes too, use 1252 (by far the most common)."""
+    if encoding in ("cp1250", "cp1251", "cp1257", "latin_1", "iso8859_2", "iso8859_15", "mac_roman"):
+        try:
+            data.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            return encoding
+    return encoding
 
 
 def _guess_utf16(data: bytes) -> str | None:
@@ -110,6 +145,16 @@ def _looks_chinese(text: str) -> bool:
     return ok / len(sample) > 0.9
 
 
+def _looks_western(text: str) -> bool:
+    """Short Windows-1252 text: mostly ASCII, and what is not is Latin letters or typographic
+    punctuation (a CJK byte run read as 1252 gives symbols like ¤ and Ã in bulk)."""
+    import unicodedata
+
+    high = [ch for ch in text if ord(ch) > 0x7F]
+    return len(high) <= 0.3 * len(text) and all(
+        unicodedata.name(ch, "").startswith("LATIN") or ch in "‘’“”–—…€•" for ch in high)
+
+
 # --- HTML -------------------------------------------------------------------------------------
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)
@@ -119,7 +164,7 @@ _WIDE = r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]"
 # A line break (with the spaces around it) between two wide characters is dropped, as CSS does
 # for segment breaks (unlike PDF soft wraps, HTML source has real whitespace); lookarounds, so that
 # one-character lines (中\n文\n字) join too.
-_WIDE_BREAK = re.compile(rf"(?<={_WIDE})[^\S\n]*\n\s*(?={_WIDE})")
+_WIDE_BREAK = re.compile(rf"(?<={_WIDE}|[,;:!?，。；：])[^\S\n]*\n\s*(?={_WIDE})")
 _LAYOUT_BREAK = re.compile(r"\s*\n\s*")
 
 
@@ -204,15 +249,16 @@ def load_pdf(data: bytes) -> Loaded:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError("err.pdf_encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
-    except PdfReadError as exc:
-        raise InputError("err.pdf_unreadable", detail=exc) from None
+    except InputError:
+        raise
+    except Exception as exc:  # pypdf and its decoders raise many types; any of them is this file's failure
+        raise InputError("err.pdf_unreadable", detail=_reason(exc)) from None
     if not any(p.strip() for p in pages):
         raise InputError("err.pdf_no_text")
     return Loaded(PAGE_BREAK.join(pages), "pdf", None, {"pages": len(pages)})
@@ -220,14 +266,18 @@ def load_pdf(data: bytes) -> Loaded:
 
 def load_docx(data: bytes) -> Loaded:
     import io
-    import zipfile
-
-    import docx
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError("err.docx_unreadable", detail=exc) from None
+        import docx
+
+        return Loaded("\n".join(_docx_lines(docx.Document(io.BytesIO(data)))), "docx", None)
+    except Exception as exc:  # zipfile, lxml (XMLSyntaxError), python-docx: any is this file's failure
+        raise InputError("err.docx_unreadable", detail=_reason(exc)) from None
+
+
+def _docx_lines(document: Any) -> list[str]:
+    import docx
+
     lines: list[str] = []
     for block in document.iter_inner_content():
         if isinstance(block, docx.table.Table):
@@ -239,7 +289,13 @@ def load_docx(data: bytes) -> Loaded:
         text = block.text.strip()
         level = _docx_heading_level(block.style.name if block.style is not None else "")
         lines.append(("#" * level + " " + text) if level and text else text)
-    return Loaded("\n".join(lines), "docx", None)
+    return lines
+
+
+def _reason(exc: Exception) -> str:
+    """One line naming what went wrong inside a parser library."""
+    text = str(exc).splitlines()[0][:120] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _docx_heading_level(style: str) -> int:

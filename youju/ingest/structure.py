@@ -63,11 +63,12 @@ def _heading(offset: int, line: str, next_line: str, first: bool) -> Heading | N
     for rank, pattern in _ENUMERATED:
         found = pattern.match(line)
         if found:
+            if rank == 5:  # legal articles: the heading is just 第X条, however long the article
+                title = found.group(0)
+                return Heading(offset, offset + len(title), rank, title)
             title = _leading_title(line, limit=60 if rank <= 4 else 40)
             if title is None:
                 return None
-            if rank == 5:  # legal articles: the heading is just 第X条
-                title = found.group(0)
             return Heading(offset, offset + len(title), rank, title.rstrip())
     if _is_plain_title(line, next_line):
         return Heading(offset, offset + len(line), TITLE_RANK if first else _PLAIN_TITLE_RANK, line)
@@ -85,6 +86,8 @@ def _leading_title(line: str, limit: int) -> str | None:
 def _is_plain_title(line: str, next_line: str) -> bool:
     text = line.strip()
     if not 2 <= len(text) <= 40 or text.endswith(_NOT_TITLE_END) or _SENTENCE_END.search(text):
+        return False
+    if " | " in text:  # a table row (the DOCX loader joins cells with " | "): a fact, not a heading
         return False
     if re.fullmatch(r"[\d\s.:/\-年月日]+", text):
         return False

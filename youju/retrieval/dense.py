@@ -50,6 +50,13 @@ class DenseIndex:
             return False
         return True
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray | None:
+        """The stored vectors of `ids` (None when this index type cannot give them back)."""
+        try:
+            return np.stack([self.index.reconstruct(int(i)) for i in ids])
+        except RuntimeError:
+            return None
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, scores) for one query vector; `allowed` restricts to those ids."""
         import faiss

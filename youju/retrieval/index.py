@@ -9,6 +9,7 @@ import fcntl
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +22,8 @@ import numpy as np
 
 from youju.config import ChunkingSettings
 from youju.embeddings.base import Embedder
-from youju.errors import EmptyIndexError, IndexBusyError, IndexMismatchError
+from youju.errors import EmptyIndexError, IndexBusyError, IndexDamagedError, IndexMismatchError
+from youju.i18n import Msg
 from youju.retrieval.keywords import fts_document
 from youju.retrieval.store import StagedDocument, Store
 from youju.text.tokens import TOKENIZER_VERSION
@@ -29,6 +31,8 @@ from youju.text.tokens import TOKENIZER_VERSION
 FORMAT_VERSION = 1
 DB_NAME = "chunks.sqlite"
 MANIFEST = "manifest.json"
+QUICK_CHECK_BYTES = 256 << 20  # SQLite's quick_check on open up to this size (about 10 ms per 10 MB)
+DENSE_SAMPLE = 16  # stored vectors compared with the FAISS file's on load
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Index:
         self._dense = None
         self._dense_version = -1
         self._dense_lock = threading.Lock()
+        self.notices: list[Msg] = []  # repairs made while opening or reading (shown by the caller)
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -68,7 +73,16 @@ class Index:
             if not create:
                 raise EmptyIndexError("err.no_index", path=path)
             path.mkdir(parents=True, exist_ok=True)
-        index = cls(path, Store(path / DB_NAME), faiss_factory)
+        else:
+            _check_store_file(path)
+        try:
+            index = cls(path, Store(path / DB_NAME), faiss_factory)
+            if (path / DB_NAME).stat().st_size <= QUICK_CHECK_BYTES:
+                verdict = index.store._db().execute("PRAGMA quick_check(1)").fetchone()[0]
+                if verdict != "ok":
+                    raise sqlite3.DatabaseError(verdict)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(path, exc) from None
         fmt = index.store.get_meta("format_version")
         if fmt is not None and fmt != FORMAT_VERSION:
             raise IndexMismatchError("err.index_format", path=path, found=fmt, expected=FORMAT_VERSION)
@@ -108,9 +122,22 @@ class Index:
     def manifest(self) -> dict[str, Any] | None:
         """The readable summary written after the last commit (None if missing or unreadable)."""
         try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return data if isinstance(data, dict) and isinstance(data.get("counts"), dict) else None
+
+    def repair_manifest(self, chunking: ChunkingSettings) -> None:
+        """Rewrite the manifest if it is missing, unreadable or behind the store (skipped while
+        a writer holds the lock: it writes its own)."""
+        current = self.manifest()
+        if current and current.get("version") == self.store.version() and current["counts"] == self.store.counts():
+            return
+        try:
+            with self._lock(block=False):
+                write_manifest(self, chunking)
+        except (IndexBusyError, OSError):
+            pass
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -134,10 +161,37 @@ class Index:
 
         file = self._dense_file(version)
         if file.exists():
-            return DenseIndex.load(file, self.faiss_factory)
+            problem = ""
+            try:
+                loaded = DenseIndex.load(file, self.faiss_factory)
+                problem = self._dense_problem(loaded)
+                if not problem:
+                    return loaded
+            except Exception as exc:  # faiss raises RuntimeError with C++ text for any bad file
+                problem = f"{type(exc).__name__}"
+            # The FAISS file is a cache of the stored vectors: rebuild it, and say so.
+            self.notices.append(Msg("notice.dense_rebuilt", {"path": file, "detail": problem}))
         dense = self.build_dense()
         self._save_dense_if_free(dense, version)
         return dense
+
+    def _dense_problem(self, dense) -> str:
+        """What is wrong with a loaded FAISS file ("" if nothing): its size and dimension against
+        the store, and a few vectors against the stored ones (catches overwritten bytes and a
+        file copied from another index)."""
+        info = self.embedder_info()
+        if info is None:
+            return ""
+        if dense.dimension != info.dimension:
+            return f"dimension {dense.dimension} != {info.dimension}"
+        stored = self.store.counts()["chunks"]
+        if len(dense) != stored:
+            return f"{len(dense)} vectors for {stored} chunks"
+        ids, vecs = self.store.sample_vectors(info.dimension, DENSE_SAMPLE)
+        got = dense.vectors(ids) if len(ids) else None
+        if got is not None and not np.allclose(got, vecs, atol=0.05):
+            return "vectors differ from the stored ones"
+        return ""
 
     def build_dense(self):
         """A FAISS index of every stored vector."""
@@ -168,6 +222,11 @@ class Index:
             if old.name != self._dense_file(version).name:
                 old.unlink(missing_ok=True)
 
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Per chunk id, the vectors of its sentences (computed at ingest); absent if not stored."""
+        info = self.embedder_info()
+        return self.store.sentence_vectors(chunk_ids, info.dimension) if info and chunk_ids else {}
+
     def search_dense(self, query_vec: np.ndarray, k: int, doc_ids: list[str] | None = None) -> list[tuple[int, float]]:
         """Dense top-k as [(chunk rowid, cosine)], best first."""
         allowed = None
@@ -183,7 +242,12 @@ class Index:
     @contextmanager
     def _lock(self, block: bool) -> Iterator[None]:
         self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / ".lock", "a+") as fh:
+        try:
+            fh = open(self.path / ".lock", "a+")
+        except OSError as exc:  # e.g. replaced by a folder
+            raise IndexDamagedError("err.index_lock", path=self.path / ".lock",
+                                    detail=exc.strerror or type(exc).__name__) from None
+        with fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
             except BlockingIOError:
@@ -258,6 +322,7 @@ class IndexWriter:
             self._pending = commit
         with deferred_interrupts():
             self._apply_pending()
+            write_manifest(self.index, self.chunking)  # on every commit, so a crash leaves it current
 
     def remove(self, paths: list[str]) -> None:
         commit = _Commit()
@@ -268,6 +333,7 @@ class IndexWriter:
             self._pending = commit
         with deferred_interrupts():
             self._apply_pending()
+            write_manifest(self.index, self.chunking)  # on every commit, so a crash leaves it current
 
     def touch(self, path: str, mtime_ns: int) -> None:
         with self.store.transaction() as db:
@@ -296,11 +362,41 @@ class IndexWriter:
             # for this version, so the next open rebuilds it from the stored vectors.
             self.index._dense_file(version).unlink(missing_ok=True)
             self.index._dense = None
+            write_manifest(self.index, self.chunking)
             return
         if self.changed and self.dense is not None:
             self.index._write_dense(self.dense, version)
             self.index._dense, self.index._dense_version = self.dense, version
         write_manifest(self.index, self.chunking)
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move an index folder out of the way (for `ingest --rebuild`), keeping it as a backup;
+    returns where it went, or None when there was none."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        return None
+    backup = path.with_name(f"{path.name}.old-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.rename(backup)
+    return backup
+
+
+def _check_store_file(path: Path) -> None:
+    """The store's header, before SQLite sees it: an empty or foreign file is damage, not an
+    empty index."""
+    try:
+        with open(path / DB_NAME, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise damaged(path, exc) from None
+    if head != b"SQLite format 3\x00":
+        raise damaged(path, "empty file" if not head else "not a SQLite database")
+
+
+def damaged(path: Path, cause: object) -> IndexDamagedError:
+    """The error for a damaged chunk store, naming the recovery."""
+    detail = cause if isinstance(cause, str) else (getattr(cause, "strerror", None) or str(cause) or type(cause).__name__)
+    return IndexDamagedError("err.index_damaged", path=path / DB_NAME, index=path, detail=detail)
 
 
 def write_manifest(index: Index, chunking: ChunkingSettings) -> None:

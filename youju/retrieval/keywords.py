@@ -3,7 +3,7 @@ bigrams) and the MATCH expression for a question."""
 
 from __future__ import annotations
 
-from youju.text.tokens import QUESTION_WORDS, bigrams, words
+from youju.text.tokens import bigrams, strip_question_words, words
 
 
 def fts_document(text: str) -> tuple[str, str]:
@@ -16,17 +16,10 @@ def fts_query(text: str, use_bigrams: bool = True) -> str | None:
     no token is read as query syntax). None when the question has no usable keyword."""
     terms = [f'words:"{_quote(w)}"' for w in dict.fromkeys(words(text, drop_question_words=True, search_mode=False))]
     if use_bigrams:
-        pairs = [b for b in bigrams(_without_question_words(text)) if len(b) == 2]
+        pairs = [b for b in bigrams(strip_question_words(text)) if len(b) == 2]
         terms += [f'bigrams:"{_quote(b)}"' for b in dict.fromkeys(pairs)]
     return " OR ".join(terms) if terms else None
 
 
 def _quote(token: str) -> str:
     return token.replace('"', '""')
-
-
-def _without_question_words(text: str) -> str:
-    """The question with its asking words blanked out, so they make no bigrams."""
-    for w in sorted(QUESTION_WORDS, key=len, reverse=True):
-        text = text.replace(w, " ")
-    return text

@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS chunks(
     text TEXT NOT NULL,
     heading_path TEXT NOT NULL,
     meta TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    sentences TEXT NOT NULL DEFAULT '[]',  -- [[start, end], ...] within text
+    sentence_vectors BLOB  -- float16, one row per sentence (answer selection), NULL if not computed
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 -- Keyword index: pre-segmented jieba words and CJK bigrams of each chunk (rowid = chunk rowid),
@@ -59,12 +61,14 @@ END;
 
 @dataclass(frozen=True)
 class StagedDocument:
-    """A document ready to be written: its chunks, their vectors (one row each) and what
-    re-ingest compares (file size and mtime, the chunker's key)."""
+    """A document ready to be written: its chunks, their vectors (one row each), each chunk's
+    sentence vectors (one row per `Chunk.sentences` span) and what re-ingest compares (file size
+    and mtime, the chunker's key)."""
 
     document: Document
     chunks: tuple[Chunk, ...]
     vectors: np.ndarray
+    sentence_vectors: tuple[np.ndarray, ...]
     size: int
     mtime_ns: int
     chunker: str
@@ -78,11 +82,30 @@ class StoredChunk:
     title: str
 
 
+_CHUNK_COLUMNS = "c.id, c.doc_id, c.text, c.start, c.end, c.heading_path, c.meta, c.sentences"
+
+
+def _chunk(r: tuple[Any, ...]) -> Chunk:
+    return Chunk(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), json.loads(r[6]),
+                 tuple((a, b) for a, b in json.loads(r[7])))
+
+
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
         self._db().executescript(SCHEMA)  # idempotent; executescript manages its own transaction
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added since format 1 (the documents they are missing for are re-ingested,
+        their chunker key having changed; until then answering embeds their sentences itself)."""
+        db = self._db()
+        have = {r[1] for r in db.execute("PRAGMA table_info(chunks)")}
+        if "sentences" not in have:
+            db.execute("ALTER TABLE chunks ADD COLUMN sentences TEXT NOT NULL DEFAULT '[]'")
+        if "sentence_vectors" not in have:
+            db.execute("ALTER TABLE chunks ADD COLUMN sentence_vectors BLOB")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -147,13 +170,14 @@ class Store:
             (doc.id, doc.path, doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
              item.size, item.mtime_ns, doc.sha256, item.chunker, time.time()))
         rowids = []
-        for i, (chunk, vec, kw) in enumerate(zip(item.chunks, item.vectors, keywords)):
+        for i, (chunk, vec, svec, kw) in enumerate(zip(item.chunks, item.vectors, item.sentence_vectors, keywords)):
             cur = db.execute(
-                "INSERT INTO chunks(id, doc_id, ord, start, end, text, heading_path, meta, vector)"
-                " VALUES(?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks(id, doc_id, ord, start, end, text, heading_path, meta, vector, sentences,"
+                " sentence_vectors) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                 (chunk.id, doc.id, i, chunk.start, chunk.end, chunk.text,
                  json.dumps(list(chunk.heading_path), ensure_ascii=False),
-                 json.dumps(chunk.meta, ensure_ascii=False), np.asarray(vec, dtype=np.float32).tobytes()))
+                 json.dumps(chunk.meta, ensure_ascii=False), np.asarray(vec, dtype=np.float32).tobytes(),
+                 json.dumps([list(s) for s in chunk.sentences]), np.asarray(svec, dtype=np.float16).tobytes()))
             rowid = int(cur.lastrowid or 0)
             rowids.append(rowid)
             db.execute("INSERT INTO chunks_fts(rowid, words, bigrams) VALUES(?,?,?)", (rowid, *kw))
@@ -211,6 +235,12 @@ class Store:
         sql += " ORDER BY s DESC LIMIT ?"
         return [(r[0], r[1]) for r in self._db().execute(sql, [*args, k])]
 
+    def vocabulary(self) -> list[str]:
+        """Every word of the keyword index (the words column: jieba words, not bigrams)."""
+        db = self._db()
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.youju_vocab USING fts5vocab(main, chunks_fts, 'col')")
+        return [r[0] for r in db.execute("SELECT term FROM temp.youju_vocab WHERE col = 'words'")]
+
     def rowids_of(self, doc_ids: list[str]) -> list[int]:
         marks = ",".join("?" * len(doc_ids))
         return [r[0] for r in self._db().execute(f"SELECT rowid FROM chunks WHERE doc_id IN ({marks})", list(doc_ids))]
@@ -222,17 +252,36 @@ class Store:
         for i in range(0, len(rowids), 500):
             part = [int(x) for x in rowids[i:i + 500]]
             marks = ",".join("?" * len(part))
-            for r in db.execute(
-                    "SELECT c.rowid, c.id, c.doc_id, c.text, c.start, c.end, c.heading_path, c.meta, d.source, d.title"
-                    f" FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN ({marks})", part):
-                chunk = Chunk(r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6])), json.loads(r[7]))
-                out[r[0]] = StoredChunk(r[0], chunk, r[8], r[9])
+            for r in db.execute(f"SELECT c.rowid, {_CHUNK_COLUMNS}, d.source, d.title FROM chunks c"
+                                f" JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN ({marks})", part):
+                out[r[0]] = StoredChunk(r[0], _chunk(r[1:9]), r[9], r[10])
         return out
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
-        rows = self._db().execute(
-            "SELECT id, doc_id, text, start, end, heading_path, meta FROM chunks WHERE doc_id=? ORDER BY ord", (doc_id,))
-        return [Chunk(r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), json.loads(r[6])) for r in rows]
+        rows = self._db().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE doc_id=? ORDER BY ord", (doc_id,))
+        return [_chunk(r) for r in rows]
+
+    def sentence_vectors(self, chunk_ids: list[str], dimension: int) -> dict[str, np.ndarray]:
+        """Per chunk id, its sentences' vectors (float32, one row per sentence); chunks stored
+        without them are absent."""
+        out: dict[str, np.ndarray] = {}
+        marks = ",".join("?" * len(chunk_ids))
+        for cid, blob in self._db().execute(
+                f"SELECT id, sentence_vectors FROM chunks WHERE id IN ({marks}) AND sentence_vectors IS NOT NULL",
+                list(chunk_ids)):
+            out[cid] = np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension).astype(np.float32)
+        return out
+
+    def sample_vectors(self, dimension: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """About `n` (rowids, vectors) spread evenly over the table (a cheap integrity probe)."""
+        db = self._db()
+        total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        step = max(1, total // max(n, 1))
+        rows = db.execute("SELECT rowid, vector FROM (SELECT rowid, vector, ROW_NUMBER() OVER (ORDER BY rowid) AS k"
+                          " FROM chunks) WHERE k % ? = 0 LIMIT ?", (step, n)).fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+        return ids, vecs
 
     def vectors(self, dimension: int, batch: int = 10000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (rowids, vectors) in batches, for rebuilding the FAISS index."""

@@ -12,14 +12,23 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 # A Chinese numeral counts as a number only with a measure word after it (三年, 八个), not in 一体化.
-_MEASURE = "个项条次年月日天家所名人位倍岁批期座台辆列对户件元亿万%"
-_NUMBER = re.compile(rf"(\d+(?:\.\d+)?)\s*(?:余|多)?\s*([万亿])?\s*(%)?|([{_CN_NUM}]+)(?=[{_MEASURE}])")
+_MEASURE = "个個項项条次年月日天家所名人位倍岁歲批期座台辆列对户件元亿万%种類类份级周秒米吨亩届场"
+_NUMBER = re.compile(rf"(\d+(?:\.\d+)?)\s*(?:余|多)?\s*([万亿])?\s*(%)?|([{_CN_NUM}]+)(?=[多余]?(?:[{_MEASURE}]|小时|分钟|分之))")
+
+
+DATE = re.compile(  # a year, a month and day, a period: what answers 何时
+    r"(公元前?|民[国國]|前)\s*\d{1,4}\s*年|\d{3,4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月|"
+    r"[一二三四五六七八九十〇零]{2,4}年|(19|20)\d\d[-/.]\d{1,2}|世纪|年代|春季|秋季|年初|年底|年末|年间|元年|时期|初期|末期")
+
+
+_TRADITIONAL = str.maketrans("萬億兩幾", "万亿两几")  # the numeral characters traditional Chinese writes differently
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width letters, digits and punctuation to half-width) and no thousands
-    separators: ２．７ -> 2.7, 1,600 -> 1600."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC (full-width letters, digits and punctuation to half-width), traditional numeral
+    characters in their simplified form, and no thousands separators: ２．７ -> 2.7,
+    1,600 -> 1600, 3萬 -> 3万."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
     return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
 
 

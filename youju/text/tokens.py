@@ -8,7 +8,7 @@ import re
 import threading
 from functools import lru_cache
 
-TOKENIZER_VERSION = 1  # bump when tokens change: stored keyword indexes are rebuilt
+TOKENIZER_VERSION = 2  # bump when tokens change: stored keyword indexes are rebuilt
 
 # Words jieba splits badly in policy texts about regions and urbanisation; the regions are
 # tagged as place names (ns), which question analysis treats as entities.
@@ -21,11 +21,17 @@ DOMAIN_WORDS = """都市圈 城市圈 城市群 经济圈 同城化 一体化 �
 
 STOP_WORDS = frozenset("""的 了 和 与 及 以及 或 等 是 在 对 为 于 把 被 将 从 向 由 也 都 就 而 并 其 之 这 那 该 此 各 每 有 个 上 中 下
 以 所 到 让 给 又 还 再 已 已经 着 过 呢 吗 吧 啊 呀 么 嘛 一 不 没 没有 我 我们 你 你们 他 她 它 他们 要 会 能 可 可以 应 应该 很
+與 於 為 對 將 從 這 還 個 們 會 嗎 麼 並
+a an the of to in on at by for from with and or is are was were be been being it its this that these those as
+do does did has have had will would can could should what which who whom whose when where why how
 """.split())
 # Words that only ask ("how many", "which"): never useful as keywords.
-QUESTION_WORDS = frozenset("""多少 多大 多久 多长 多高 多远 多快 几 几个 几项 几条 几次 几年 哪些 哪个 哪里 哪儿 哪 哪几 哪几个
-哪几条 哪几项 哪几种 多长时间 什么 怎么 怎样
-如何 为何 为什么 是否 是不是 请问 请 问 一下 分别 各是 各 有没有 吗 呢 情况 具体""".split())
+QUESTION_WORDS = frozenset("""多少 多大 多久 多长 多高 多远 多快 多重 几 几个 几项 几条 几次 几年 哪些 哪个 哪里 哪儿 哪 哪几 哪几个
+哪几条 哪几项 哪几种 哪一 哪一个 哪一年 哪年 哪天 哪位 哪一位 多长时间 什么 什么时候 什么地方 怎么 怎样 谁 何时 何地 何处 何人
+如何 为何 为什么 是否 是不是 请问 请 问 一下 分别 各是 各 有没有 吗 呢 情况 具体
+多少 幾 幾個 哪裡 哪邊 哪一個 哪一門 哪一種 甚麼 什麼 怎樣 為何 為什麼 誰 何時 是甚麼 是什麼""".split())
+_QUESTION_PHRASE = re.compile("|".join(sorted(map(re.escape, QUESTION_WORDS - {"问", "请", "各", "哪", "几", "幾"}),
+                                              key=len, reverse=True)))
 
 _PUNCT = re.compile(r"^[\W_]+$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -80,6 +86,12 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
+def strip_question_words(text: str) -> str:
+    """The question with its asking words (多大, 哪些, 何时, 甚麼…) blanked out, so they make no
+    words or bigrams of their own (jieba would cut 有多大 into 有/多/大)."""
+    return _QUESTION_PHRASE.sub(" ", text)
+
+
 def content_words(text: str) -> list[str]:
     """Words of a question that say what it is about: no stop words, no question words."""
-    return words(text, drop_question_words=True)
+    return words(strip_question_words(text), drop_question_words=True)

@@ -66,7 +66,7 @@ def test_ask_reads_questions_from_stdin_one_json_per_line(tmp_path: Path) -> Non
     assert all(len(d["hits"]) == 2 for d in lines)
 
 
-ANSWERING = {"YOUJU_ABSTAIN_MIN_SCORE": "0", "YOUJU_ABSTAIN_MIN_DENSE": "0"}  # the hashing model scores low
+ANSWERING = {"YOUJU_MIN_ANSWERABLE": "0"}  # the hashing model scores low
 
 
 def test_ask_json_has_the_documented_shape(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from youju.app.web import handlers as h
 
 @pytest.fixture
 def yj(engine: Youju, corpus: Path) -> Youju:
-    engine.settings = engine.settings.with_({"answer.abstain_min_dense": 0.0})
+    engine.settings = engine.settings.with_({"answer.min_answerable": 0.0})
     engine.ingest([corpus], progress=False)
     return engine
 
@@ -70,3 +70,17 @@ def test_uploads_and_removal_report_per_file(yj: Youju, tmp_path: Path) -> None:
     message, error = h.remove(yj, [doc.id], "zh")
     assert not error and "青岛.txt" in message
     assert "青岛.txt" not in {d.source for d in yj.documents()}
+
+
+def test_two_uploads_with_the_same_name_never_replace_each_other(yj: Youju, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "通知.txt", tmp_path / "b" / "通知.txt"
+    first.write_text("白鹭湾新区对博士给予60万元安居补贴。", encoding="utf-8")
+    second.write_text("青禾市数字产业引导基金规模为10亿元。", encoding="utf-8")
+    h.ingest_uploads(yj, [first], "zh", lambda done, total: None)
+    h.ingest_uploads(yj, [second], "zh", lambda done, total: None)
+    h.ingest_uploads(yj, [first], "zh", lambda done, total: None)  # the same file again: no third copy
+    stored = sorted(p.read_text(encoding="utf-8") for p in yj.settings.uploads_dir.iterdir())
+    assert stored == sorted([first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")])
+    assert sum(1 for d in yj.documents() if "通知" in d.source) == 2

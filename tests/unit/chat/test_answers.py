@@ -4,7 +4,7 @@ small hand-made passages (the hashing embedder stands in for the model)."""
 from __future__ import annotations
 
 import pytest
-from helpers.passages import NO_THRESHOLDS
+from helpers.passages import HAND_MODEL, composer
 from helpers.passages import hits as _hits
 
 from youju.chat.citations import marker_numbers, split_answer, supporting_span
@@ -13,13 +13,13 @@ from youju.chat.evidence import gather
 from youju.chat.extractive import ExtractiveComposer
 from youju.chat.questions import analyse, dropped_number, has_figure
 from youju.chat.verify import Verifier
-from youju.embeddings.hashing import HashingEmbedder
 from youju.config import AnswerSettings
 from youju.records import Citation
-from youju.text.numbers import canonical, chinese_to_int, numbers
+from youju.text.numbers import DATE, canonical, chinese_to_int, numbers
+
 
 def _composer() -> ExtractiveComposer:
-    return ExtractiveComposer(HashingEmbedder(), "zh", NO_THRESHOLDS)
+    return composer()
 
 
 # --- citations and numbers ----------------------------------------------------------------------
@@ -35,6 +35,26 @@ def test_numbers_normalise_chinese_numerals_and_units() -> None:
     assert chinese_to_int("一百零五") == 105 and chinese_to_int("十三五") is None
     assert canonical("确立了八个方面") == "确立了8个方面"
     assert numbers("一体化发展,多达万人") == []  # no number in 一体化; 万人 lost its number
+    assert numbers("分为两种,十多個,三小时") == ["2", "10", "3"] and numbers("十分重要,一时") == []
+
+
+def test_dates_of_any_era_but_not_durations() -> None:
+    for date in ("1231年", "公元前25年", "民國39年", "2022年12月", "清朝末期"):
+        assert DATE.search(date), date
+    assert not DATE.search("签订3年以上劳动合同") and not DATE.search("分三期建设")
+
+
+@pytest.mark.parametrize(("question", "entities"), [
+    ("青禾市的常住人口是多少?", ("青禾市",)),  # the tagger cuts it 青/禾市
+    ("江澜市的地铁有几条线路?", ("江澜市",)),  # 江/澜市
+    ("2023年青禾市数字经济核心产业增加值是多少?", ("青禾市",)),  # 年青/禾市
+    ("骗取白鹭湾新区安居补贴会有什么后果?", ("白鹭湾新区",)),  # a verb before it is not part of the name
+    ("钱塘区和余杭区的市民可以办理多少项海宁市政务服务事项?", ("余杭区", "海宁市", "钱塘区")),
+    ("长株潭都市圈包括哪些城市?", ("长株潭都市圈",)),
+    ("哪个城市的人口最多?", ()),  # 城市 is not a place name
+])
+def test_place_names_the_tagger_does_not_know(question: str, entities: tuple[str, ...]) -> None:
+    assert analyse(question).entities == entities
 
 
 def test_supporting_span_narrows_to_the_sentence() -> None:
@@ -138,14 +158,14 @@ def test_list_answer_keeps_the_list() -> None:
 
 
 def test_abstains_on_weak_evidence_by_threshold() -> None:
-    strict_settings = AnswerSettings(abstain_min_score=5.0, abstain_min_dense=0.0)
-    strict = ExtractiveComposer(HashingEmbedder(), "zh", strict_settings)
+    strict_settings = AnswerSettings(min_answerable=1.0)  # nothing is certain enough
+    strict = composer("zh", strict_settings)
     assert strict.compose("成都至德眉资的动车要多久?", _hits()).abstained
-    assert gather("成都至德眉资的动车要多久?", _hits(), None, strict_settings).reason == "weak"
+    assert gather("成都至德眉资的动车要多久?", _hits(), None, None, strict_settings, HAND_MODEL).reason == "weak"
 
 
 def test_english_refusal() -> None:
-    answer = ExtractiveComposer(HashingEmbedder(), "en", NO_THRESHOLDS).compose("上海都市圈的面积有多大?", _hits())
+    answer = composer("en").compose("上海都市圈的面积有多大?", _hits())
     assert answer.text.startswith("The documents say nothing about")
 
 

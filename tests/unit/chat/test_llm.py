@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers.passages import NO_THRESHOLDS
 from helpers.passages import hits as _hits
 
@@ -52,7 +51,7 @@ def test_llm_answer_with_a_bad_citation_is_repaired(tiny_qwen: Path) -> None:
     assert "[7]" not in answer.text
     first, bad, third = answer.sentences
     assert first.supported and third.supported
-    assert bad.supported is False and "removed [7]" in bad.reason
+    assert bad.supported is False and "已删除指向不存在来源的 [7]" in bad.reason  # the reason is in the answer's language
     by_n = {c.n: c for c in answer.citations}
     assert "23分钟" in by_n[1].quote and "轨道交通" not in by_n[1].quote  # narrowed to the sentence
     assert by_n[2].quote.endswith("面积2.7万平方公里。") and by_n[2].doc_id == "d2"  # passage 3, renumbered
@@ -79,7 +78,7 @@ def test_unloadable_model_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize("llm,note", [("", "未配置本地大模型"), ("/no/such/model", "本地大模型无法加载")])
 def test_engine_falls_back_to_extractive_and_says_so_once(engine: Youju, corpus: Path, llm: str, note: str) -> None:
     engine.settings = engine.settings.with_({"answer.composer": "llm", "llm.model": llm,
-                                             "answer.abstain_min_score": 0.0, "answer.abstain_min_dense": 0.0})
+                                             "answer.min_answerable": 0.0})
     said: list[str] = []
     engine.log = said.append
     engine.ingest([corpus], progress=False)

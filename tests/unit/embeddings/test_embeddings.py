@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers.models import make_tiny_bert, set_prompts
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -67,7 +67,7 @@ def test_bootstrap_interval_and_percentile() -> None:
 @pytest.fixture
 def indexed(tmp_path: Path) -> dict[str, str]:
     env = {"YOUJU_HOME": str(tmp_path / "home"), "YOUJU_MODEL": "hashing:256",
-           "YOUJU_ABSTAIN_MIN_DENSE": "0"}  # the hashing model's cosines are on another scale
+           "YOUJU_MIN_ANSWERABLE": "0"}  # the hashing model's cosines are on another scale
     assert run_cli("ingest", str(CORPUS), env=env).returncode == 0
     return env
 
@@ -182,3 +182,15 @@ def test_report_plots_show_abstention_and_whole_number_counts() -> None:
                           {"total": float(v)}) for i, v in enumerate([10] * 7 + [20] * 3)]
     ticks = re.findall(r"text-anchor='end'>([^<]+)</text>", _latency_histogram(records))
     assert ticks == ["0", "2", "4", "6", "8"]
+
+
+def test_a_set_that_is_not_utf8_is_one_line_naming_the_line(tmp_path: Path) -> None:
+    from youju.errors import EvalSetError
+    from youju.evaluation.evalset import load_eval_set
+
+    path = tmp_path / "gbk.jsonl"
+    good = '{"id": "a", "question": "南京?", "type": "unanswerable"}\n'
+    path.write_bytes(good.encode("utf-8") + '{"id": "b", "question": "南京都市圈面积?", "type": "unanswerable"}\n'.encode("gbk"))
+    with pytest.raises(EvalSetError, match="line 2: not UTF-8") as info:
+        load_eval_set(path)
+    assert info.value.text("zh").startswith("gbk.jsonl line 2:不是 UTF-8")

@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from youju.ingest.chunking import chunk_spans, make_chunks
-from youju.text.sentences import split_long, split_sentences
 from youju.ingest.structure import find_headings
+from youju.text.sentences import split_long, split_sentences
 
 # Random documents built from the pieces real ones are made of.
 PIECES = st.sampled_from(["南京", "都市圈", "同城化", "发展", "2.7万", "平方公里", "a", "Z", " ", "  ", "\n", "\n\n",

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from youju.errors import InputError
 from youju.config import ChunkingSettings
+from youju.errors import InputError
 from youju.ingest.documents import build_document
 from youju.ingest.loaders import decode_text, load_file
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from helpers import CORPUS
 
-from youju.ingest.cleaning import clean
 from youju.config import ChunkingSettings
+from youju.ingest.cleaning import clean
 from youju.ingest.documents import build_document
-from youju.records import Chunk, Document
 from youju.ingest.structure import find_headings, heading_paths
+from youju.records import Chunk, Document
 
 CHUNKING = ChunkingSettings(size=300, max_size=600, overlap=1)
 

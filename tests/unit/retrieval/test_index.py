@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from youju.config import Settings
 from helpers import index_of
 
 from youju import Youju
+from youju.config import Settings
 from youju.errors import EmptyIndexError, IndexBusyError, IndexMismatchError, InputError
 from youju.retrieval.index import Index
 

@@ -7,14 +7,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
-
 from helpers import index_of
 
 from youju import Youju
 from youju.retrieval.index import Index
-from youju.retrieval.search import CrossEncoderReranker, rrf
 from youju.retrieval.keywords import fts_query
+from youju.retrieval.search import CrossEncoderReranker, rrf
 from youju.text.tokens import bigrams, content_words, words
 
 

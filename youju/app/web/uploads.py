@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -29,8 +30,20 @@ def store_upload(src: Path, upload_dir: Path) -> Path:
     dest = (upload_dir / safe_upload_name(Path(src).name)).resolve()
     if dest.parent != upload_dir:  # belt and braces: the name above has no separators left
         raise InputError("err.upload_outside", path=src)
+    if dest.exists() and _digest(dest) != _digest(Path(src)):
+        # Another upload (perhaps another user's) holds this name: never replace it; the
+        # content hash keeps the name unique and stable for the same file.
+        dest = dest.with_name(f"{dest.stem}-{_digest(Path(src))[:8]}{dest.suffix}")
     shutil.copyfile(src, dest)
     return dest
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
 
 
 @dataclass

@@ -1,0 +1,450 @@
+"""Fit youju's answer model (youju/chat/answer_model.json) on data, and report it on data the
+fit did not see.
+
+Data: the public Chinese reading-comprehension sets in ../shared/qa-data (CMRC 2018 trial,
+DRCD test; every question with its gold answer span) over their youju-format corpora, and the
+project's own policy questions (data/eval/sample.jsonl and the English fit questions in
+data/eval/sample-en-fit.jsonl) over the sample corpus. Every Wikipedia article goes to the fit
+or the report split by a hash of its title (so no question of a report article is fitted on);
+the sample set's questions are split by id the same way.
+
+For every question: retrieve (hybrid, top 5) from the right index, take every sentence of the
+passages as a candidate with its features (youju/chat/features.py, the same code that runs at
+question time), and label a candidate positive when it holds the gold answer. Unanswerable
+questions are (a) the sets' questions about articles left out of their corpora and (b) a fit
+question asked with its own article filtered out of the search (so the answer is nowhere), and
+(c) a question asked over its own passages with every sentence that holds the answer cut out:
+passages about the right subject that lack the asked fact, the hard case (上海都市圈的面积 when
+the documents only describe its transport). (c) is made for fit and report questions alike; the
+report's (c) questions measure abstention on exactly that case.
+
+Fitted: the selector (a conditional logit: softmax over a question's candidates, trained to put
+its mass on the positives) and the answerability model (logistic regression on the question's
+features, using out-of-fold selector scores so it learns from scores like those it will see),
+with the answering threshold chosen on the fit split (out of fold) as the lowest probability
+that keeps false abstention at most --max-false-abstention. Both are L2-regularised; the
+strength is chosen by 5-fold cross-validation on the fit split.
+
+    .venv/bin/python scripts/fit_answer_model.py            # features cached under .cache/fit
+    .venv/bin/python scripts/fit_answer_model.py --refresh  # recompute them (after a features change)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+QA = REPO.parent / "shared" / "qa-data"
+SAMPLE_SET = REPO / "data" / "eval" / "sample.jsonl"
+SAMPLE_EN = REPO / "data" / "eval" / "sample-en-fit.jsonl"
+CORPORA = {"cmrc": QA / "cmrc-trial" / "corpus", "drcd": QA / "drcd-test" / "corpus", "sample": REPO / "data" / "corpus"}
+RAW = {"cmrc": QA / "raw" / "cmrc2018_trial.json", "drcd": QA / "raw" / "DRCD_test.json"}
+MODEL_OUT = REPO / "youju" / "chat" / "answer_model.json"
+
+
+def split_of(key: str) -> str:
+    """fit or report, by a hash of an article title (or an item id)."""
+    return "fit" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 == 0 else "report"
+
+
+@dataclass
+class Question:
+    source: str  # cmrc | drcd | sample
+    qid: str
+    text: str
+    split: str
+    answerable: bool
+    doc: str = ""  # the article / file the answer is in ("" for unanswerable ones)
+    answer: str = ""  # the gold answer text
+    evidence: str = ""  # the sentence holding it (raw context)
+    exclude_own: bool = False  # asked with its own document filtered out (made unanswerable)
+    drop_answer: bool = False  # asked over its passages with the answer's sentences cut out (unanswerable)
+
+    @property
+    def negative(self) -> bool:
+        """Made unanswerable from an answerable question, (b) or (c)."""
+        return self.exclude_own or self.drop_answer
+
+
+@dataclass
+class Example:
+    q: Question
+    matrix: np.ndarray  # candidates x CANDIDATE_FEATURES
+    labels: np.ndarray  # 1 where the candidate holds the answer
+    question_base: np.ndarray  # QUESTION_FEATURES before the selector's part is filled in
+    hits: list = field(default_factory=list)  # kept only while the features are computed
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+def qa_questions(source: str) -> list[Question]:
+    from youju.text.sentences import split_sentences
+
+    data = json.loads(RAW[source].read_text(encoding="utf-8"))
+    files = {p.name for p in CORPORA[source].glob("*.txt")}
+    out = []
+    for article in data["data"]:
+        name = article["title"].replace(" ", "_") + ".txt"
+        split = split_of(f"{source}:{article['title']}")
+        for para in article["paragraphs"]:
+            context = para["context"]
+            spans = split_sentences(context)
+            for qa in para["qas"]:
+                if not qa.get("answers") or not qa["question"].strip():
+                    continue
+                ans = qa["answers"][0]
+                start = int(ans["answer_start"])
+                evidence = next((context[a:b] for a, b in spans if a <= start < b), ans["text"])
+                out.append(Question(source, qa["id"], qa["question"].strip(), split, name in files,
+                                    name if name in files else "", ans["text"].strip(), evidence))
+    return out
+
+
+def sample_questions() -> list[Question]:
+    out = []
+    for path in (SAMPLE_SET, SAMPLE_EN):
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            answerable = item.get("type") != "unanswerable"
+            facts = item.get("key_facts") or []
+            evidence = item["evidence"][0] if item.get("evidence") else {"doc": "", "text": ""}
+            out.append(Question("sample", item["id"], item["question"], split_of(f"sample:{item['id']}"), answerable,
+                                evidence["doc"], facts[0] if facts else evidence["text"], evidence["text"]))
+    return out
+
+
+# --- features -----------------------------------------------------------------------------------
+
+def engines(home: Path, work: Path):
+    from youju import Settings, Youju
+
+    out = {}
+    for source, corpus in CORPORA.items():
+        yj = Youju(Settings(home=home, index=work / f"idx-{source}"), log=lambda m: None)
+        if not (work / f"idx-{source}" / "chunks.sqlite").exists():
+            print(f"indexing {corpus} ...", file=sys.stderr)
+        yj.ingest([corpus], progress=False)
+        out[source] = yj
+    return out
+
+
+def label(q: Question, cands: list) -> np.ndarray:
+    """A candidate holds the answer when it is in the gold document and contains the gold
+    answer (for a long answer that runs past one sentence: its opening), which is what the
+    evaluation's key-fact recall rewards."""
+    if not q.answerable or q.negative:
+        return np.zeros(len(cands))
+    return np.array([1.0 if (not q.doc or c.hit.source == q.doc) and holds(q.answer, c.text) else 0.0
+                     for c in cands])
+
+
+def holds(answer: str, sentence: str) -> bool:
+    from youju.text.numbers import canonical
+
+    answer, text = canonical(answer), canonical(sentence)
+    return bool(answer) and (answer in text or (len(answer) > 15 and answer[:10] in text))
+
+
+def without_answer(q: Question, hits: list, sources):
+    """The hits with every sentence that holds the answer cut out of their passages (and out of
+    the stored sentence vectors): passages about the subject that lack the asked fact."""
+    from youju.text.sentences import split_sentences
+
+    out, vectors = [], {}
+    for h in hits:
+        c = h.chunk
+        spans = list(c.sentences) or split_sentences(c.text)
+        keep = [i for i, (a, b) in enumerate(spans) if not holds(q.answer, c.text[a:b])]
+        pieces = [c.text[spans[i][0]:spans[i][1]] for i in keep]
+        starts = np.cumsum([0] + [len(p) for p in pieces])
+        text = "".join(pieces)
+        chunk = replace(c, text=text, end=c.start + len(text),
+                        sentences=tuple((int(starts[j]), int(starts[j + 1])) for j in range(len(pieces))))
+        stored = sources.sentence_vectors.get(c.id)
+        if stored is not None and len(stored) == len(spans):
+            vectors[c.id] = stored[keep]
+        out.append(replace(h, chunk=chunk))
+    return out, replace(sources, sentence_vectors=vectors)
+
+
+def extract(questions: list[Question], yjs: dict, separate: bool = False) -> list[Example]:
+    from youju.chat.candidates import candidates
+    from youju.chat.features import QUESTION_FEATURES, question_base, weigh
+    from youju.chat.questions import analyse
+    from youju.text.normalise import normalise_question
+
+    out = []
+    doc_ids = {s: {d.source: d.id for d in yj.documents()} for s, yj in yjs.items()}
+    t0 = time.perf_counter()
+    for i, q in enumerate(questions):
+        yj = yjs[q.source]
+        text = normalise_question(q.text)
+        search = yj.search_text(text)  # as the engine asks it: English searched in Chinese
+        text = f"{text} ({search})" if search != text else text
+        if q.exclude_own:  # as if its article were not indexed: drop its passages, keep the next five
+            own = doc_ids[q.source].get(q.doc)
+            hits = [h for h in yj.retrieve(text, k=20).hits if h.chunk.doc_id != own][:5]
+            hits = [replace(h, rank=r) for r, h in enumerate(hits, start=1)]
+        else:
+            hits = list(yj.retrieve(text, k=5).hits)
+        sources = yj.sources(search, hits)
+        if q.drop_answer:
+            hits, sources = without_answer(q, hits, sources)
+        if separate:  # each sentence embedded on its own instead of pooled from its passage
+            sources = replace(sources, sentence_vectors={})
+        info = analyse(text)
+        weighed = weigh(info, candidates(hits, sources, yj.embedder), sources.question_vector)
+        base = question_base(info, hits)
+        assert len(base) == len(QUESTION_FEATURES)
+        out.append(Example(q, weighed.matrix, label(q, weighed.candidates), base))
+        if (i + 1) % 500 == 0:
+            print(f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    return out
+
+
+# --- fitting ------------------------------------------------------------------------------------
+
+def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    return mean, scale
+
+
+def fit_selector(examples: list[Example], l2: float, mean: np.ndarray, scale: np.ndarray, hidden: int = 0,
+                 seed: int = 0):
+    """Conditional logit: maximise, over questions, the log of the softmax mass on the
+    positives; with `hidden` > 0 a small tanh layer is added to the linear score."""
+    import torch
+
+    from youju.chat.features import CANDIDATE_FEATURES
+    from youju.chat.model import Linear, Mlp
+
+    torch.manual_seed(seed)
+    groups = [e for e in examples if e.labels.any()]
+    x = torch.tensor(np.concatenate([(e.matrix - mean) / scale for e in groups]), dtype=torch.float64)
+    y = torch.tensor(np.concatenate([e.labels for e in groups]), dtype=torch.float64)
+    sizes = [len(e.labels) for e in groups]
+    seg = torch.repeat_interleave(torch.arange(len(groups)), torch.tensor(sizes))
+    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+    params = [w]
+    if hidden:
+        w1 = (0.1 * torch.randn(hidden, x.shape[1], dtype=torch.float64)).requires_grad_()
+        b1 = torch.zeros(hidden, dtype=torch.float64, requires_grad=True)
+        w2 = (0.1 * torch.randn(hidden, dtype=torch.float64)).requires_grad_()
+        params += [w1, b1, w2]
+    opt = torch.optim.LBFGS(params, max_iter=800, line_search_fn="strong_wolfe")
+
+    def loss():
+        opt.zero_grad()
+        s = x @ w
+        if hidden:
+            s = s + torch.tanh(x @ w1.T + b1) @ w2
+        top = torch.zeros(len(groups), dtype=torch.float64).scatter_reduce(0, seg, s, "amax", include_self=False)
+        e = torch.exp(s - top[seg])
+        all_ = torch.zeros(len(groups), dtype=torch.float64).index_add_(0, seg, e)
+        pos = torch.zeros(len(groups), dtype=torch.float64).index_add_(0, seg, e * y)
+        value = -(torch.log(pos) - torch.log(all_)).mean() + l2 * sum((p * p).sum() for p in params)
+        value.backward()
+        return value
+
+    opt.step(loss)
+    linear = Linear(tuple(CANDIDATE_FEATURES), mean, scale, w.detach().numpy())
+    if not hidden:
+        return linear
+    return Mlp(linear, w1.detach().numpy(), b1.detach().numpy(), w2.detach().numpy())
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
+    import torch
+
+    xt, yt = torch.tensor(x), torch.tensor(y, dtype=torch.float64)
+    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=500, line_search_fn="strong_wolfe")
+    pos_weight = (len(y) - y.sum()) / max(y.sum(), 1)  # balance the classes
+
+    def loss():
+        opt.zero_grad()
+        z = xt @ w + b
+        value = torch.nn.functional.binary_cross_entropy_with_logits(
+            z, yt, pos_weight=torch.tensor(pos_weight)) + l2 * (w * w).sum()
+        value.backward()
+        return value
+
+    opt.step(loss)
+    return w.detach().numpy(), float(b.detach())
+
+
+def top1(e: Example, selector) -> bool:
+    return bool(e.labels[int(np.argmax(selector.score(e.matrix)))]) if len(e.labels) else False
+
+
+def folds(examples: list[Example], k: int = 5) -> list[int]:
+    """A fold per example, by its article (questions of one article stay together)."""
+    return [int(hashlib.md5(f"{e.q.source}:{e.q.doc or e.q.qid}".encode()).hexdigest(), 16) % k for e in examples]
+
+
+def question_rows(examples: list[Example], scores: list[np.ndarray]) -> np.ndarray:
+    from youju.chat.features import with_scores
+
+    return np.array([with_scores(e.question_base, e.matrix, s) for e, s in zip(examples, scores)])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", type=Path, default=REPO / ".cache" / "fit-home", help="YOUJU_HOME with the default model")
+    ap.add_argument("--work", type=Path, default=REPO / ".cache" / "fit", help="indexes and cached features")
+    ap.add_argument("--refresh", action="store_true", help="recompute the features")
+    ap.add_argument("--out", type=Path, default=MODEL_OUT)
+    ap.add_argument("--max-false-abstention", type=float, default=0.04)
+    ap.add_argument("--seed", type=int, default=20261121)
+    ap.add_argument("--hidden", type=int, nargs="+", default=[0, 16],
+                    help="hidden units of the selector to try (0: linear); cross-validation picks one")
+    ap.add_argument("--separate-sentences", action="store_true",
+                    help="measure the alternative: embed each sentence on its own, not pooled from its passage")
+    ap.add_argument("--limit", type=int, help="use a random sample of this many questions (for quick comparisons)")
+    args = ap.parse_args()
+    from youju.chat.features import QUESTION_FEATURES
+    from youju.chat.model import AnswerModel, Linear
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    cache = args.work / ("features-separate.npz" if args.separate_sentences else "features.npz")
+    rng = random.Random(args.seed)
+    questions = qa_questions("cmrc") + qa_questions("drcd") + sample_questions()
+    # (b): a fit question asked with its own article left out, for about half the fit questions
+    questions += [Question(q.source, q.qid + "#out", q.text, q.split, False, q.doc, exclude_own=True)
+                  for q in questions if q.answerable and q.split == "fit" and q.doc and rng.random() < 0.5]
+    # (c): about half of all answerable questions again, over their passages without the answer
+    questions += [Question(q.source, q.qid + "#cut", q.text, q.split, False, q.doc, q.answer, drop_answer=True)
+                  for q in questions if q.answerable and not q.negative and q.doc and rng.random() < 0.5]
+    if args.limit:
+        questions = rng.sample(questions, min(args.limit, len(questions)))
+        cache = cache.with_name(f"{cache.stem}-{args.limit}.npz")
+    if cache.exists() and not args.refresh:
+        examples = load_examples(cache, questions)
+    else:
+        yjs = engines(args.home, args.work)
+        examples = extract(questions, yjs, args.separate_sentences)
+        save_examples(cache, examples)
+    fit = [e for e in examples if e.q.split == "fit"]
+    report = [e for e in examples if e.q.split == "report" and not e.q.negative]
+    cut = [e for e in examples if e.q.split == "report" and e.q.drop_answer]
+    print(f"{len(examples)} questions: {len(fit)} fit ({sum(e.q.answerable and not e.q.negative for e in fit)} "
+          f"answerable), {len(report)} report", file=sys.stderr)
+
+    all_x = np.concatenate([e.matrix for e in fit if len(e.matrix)])
+    mean, scale = standardise(all_x)
+    fold = folds(fit)
+    best, best_acc = (0.0, 0), -1.0
+    for hidden in args.hidden:
+        for l2 in (1e-4, 1e-3, 1e-2):
+            hits = 0
+            total = 0
+            for k in range(5):
+                train = [e for e, f in zip(fit, fold) if f != k]
+                test = [e for e, f in zip(fit, fold) if f == k and e.labels.any()]
+                selector = fit_selector(train, l2, mean, scale, hidden, args.seed)
+                hits += sum(top1(e, selector) for e in test)
+                total += len(test)
+            print(f"  selector hidden={hidden} l2={l2}: cross-validated top-1 {hits / total:.3f}", file=sys.stderr)
+            if hits / total > best_acc:
+                best, best_acc = (l2, hidden), hits / total
+    best_l2, best_hidden = best
+    # out-of-fold selector scores for the answerability model
+    oof: list[np.ndarray] = [np.zeros(0)] * len(fit)
+    for k in range(5):
+        selector = fit_selector([e for e, f in zip(fit, fold) if f != k], best_l2, mean, scale, best_hidden, args.seed)
+        for i, (e, f) in enumerate(zip(fit, fold)):
+            if f == k:
+                oof[i] = selector.score(e.matrix) if len(e.matrix) else np.zeros(0)
+    w_sel = fit_selector(fit, best_l2, mean, scale, best_hidden, args.seed)
+    qx = question_rows(fit, oof)
+    qy = np.array([1.0 if e.q.answerable and not e.q.negative else 0.0 for e in fit])
+    qmean, qscale = standardise(qx)
+    z = (qx - qmean) / qscale
+    w_ans, b_ans = fit_logistic(z, qy, 1e-3)
+    p_fit = 1 / (1 + np.exp(-(z @ w_ans + b_ans)))
+    threshold = choose_threshold(p_fit, qy, args.max_false_abstention)
+    model = AnswerModel(w_sel, Linear(tuple(QUESTION_FEATURES), qmean, qscale, w_ans, b_ans), threshold)
+    results = evaluate(model, report, cut, p_fit, qy, best_acc)
+    model = AnswerModel(model.selector, model.answerable, threshold, {
+        "fitted_by": "scripts/fit_answer_model.py", "date": time.strftime("%Y-%m-%d"),
+        "data": {"fit_questions": len(fit), "report_questions": len(report),
+                 "sources": "CMRC 2018 trial, DRCD test (../shared/qa-data), data/eval/sample.jsonl, "
+                            "data/eval/sample-en-fit.jsonl; split by article title hash"},
+        "selector_l2": best_l2, "selector_hidden": best_hidden, "results": results})
+    model.save(args.out)
+    print(json.dumps(results, indent=1, ensure_ascii=False))
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray, max_false: float) -> float:
+    """The highest threshold whose false abstention (answerable refused) stays <= max_false."""
+    answerable = np.sort(p[y == 1])
+    k = int(np.floor(max_false * len(answerable)))
+    return float(answerable[k]) if len(answerable) else 0.5
+
+
+def evaluate(model, report: list[Example], cut: list[Example], p_fit: np.ndarray, y_fit: np.ndarray,
+             cv_top1: float) -> dict:
+    out: dict = {"fit": {"selector_cv_top1": round(cv_top1, 4)}}
+    out["fit"].update(_abstention(p_fit, y_fit, model.threshold))
+    for source in ("cmrc", "drcd", "sample", "all"):
+        group = [e for e in report if source in ("all", e.q.source)]
+        if not group:
+            continue
+        answerable = [e for e in group if e.labels.any()]
+        scores = [model.select(e.matrix) for e in group]
+        top = sum(bool(e.labels[int(np.argmax(s))]) for e, s in zip(group, scores) if e.labels.any())
+        rows = question_rows(group, scores)
+        p = np.array([model.p_answerable(r) for r in rows])
+        y = np.array([1.0 if e.q.answerable else 0.0 for e in group])
+        out[f"report_{source}"] = {"questions": len(group), "with_answer_in_top5": len(answerable),
+                                   "selector_top1": round(top / max(len(answerable), 1), 4),
+                                   **_abstention(p, y, model.threshold)}
+    if cut:  # report questions over their own passages with the answer cut out: all should be refused
+        p = np.array([model.p_answerable(r) for r in question_rows(cut, [model.select(e.matrix) for e in cut])])
+        out["report_answer_cut"] = {"questions": len(cut),
+                                    "abstain_recall": round(float((p < model.threshold).mean()), 4)}
+    return out
+
+
+def _abstention(p: np.ndarray, y: np.ndarray, threshold: float) -> dict:
+    refused = p < threshold
+    unans = y == 0
+    return {"abstain_recall": round(float(refused[unans].mean()) if unans.any() else float("nan"), 4),
+            "false_abstention": round(float(refused[~unans].mean()) if (~unans).any() else float("nan"), 4),
+            "unanswerable": int(unans.sum())}
+
+
+def save_examples(path: Path, examples: list[Example]) -> None:
+    np.savez_compressed(path, keys=np.array([f"{e.q.source}|{e.q.qid}" for e in examples]),
+                        matrices=np.array([e.matrix for e in examples], dtype=object),
+                        labels=np.array([e.labels for e in examples], dtype=object),
+                        bases=np.array([e.question_base for e in examples]), allow_pickle=True)
+
+
+def load_examples(path: Path, questions: list[Question]) -> list[Example]:
+    data = np.load(path, allow_pickle=True)
+    by_key = {f"{q.source}|{q.qid}": q for q in questions}
+    return [Example(by_key[k], m, lab, b) for k, m, lab, b in
+            zip(data["keys"], data["matrices"], data["labels"], data["bases"]) if k in by_key]
+
+
+if __name__ == "__main__":
+    main()

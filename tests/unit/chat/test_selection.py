@@ -1,0 +1,166 @@
+"""Answer selection pieces on passages written for the purpose: candidates and their features,
+the fitted model's file, enumerations, figure comparison, cross-lingual keywords, the
+answer-aware verifier and question normalisation. The hashing embedder stands in for the model
+(these test the mechanics; answer quality is measured by the evaluation sets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers.passages import HAND_MODEL
+from helpers.passages import composer as hand_composer
+
+from youju.chat.candidates import Candidate, Sources, candidates
+from youju.chat.crosslingual import chinese_keywords, pinyin_index
+from youju.chat.enumerations import enumerate_items, wants_items
+from youju.chat.evidence import gather
+from youju.chat.extractive import _as_answer
+from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
+from youju.chat.figures import compare_figures, figure_for
+from youju.chat.model import AnswerModel, load_model
+from youju.chat.questions import analyse
+from youju.chat.verify import Verifier
+from youju.config import AnswerSettings
+from youju.embeddings.hashing import HashingEmbedder
+from youju.engine.core import check_question
+from youju.errors import QuestionError
+from youju.records import Chunk, Citation, Hit
+from youju.text.sentences import split_sentences
+
+ANSWER_ALL = AnswerSettings(min_answerable=0.0)
+
+
+def _hit(text: str, path: tuple[str, ...] = (), rank: int = 1, doc: str = "d", start: int = 0) -> Hit:
+    chunk = Chunk(f"{doc}-{start}", doc, text, start, start + len(text), path, {}, tuple(split_sentences(text)))
+    return Hit(chunk, 1.0 / rank, rank, {"dense": 0.9, "dense_rank": rank, "keyword_rank": rank}, f"{doc}.txt", "标题")
+
+
+def _best(text: str, question: str) -> Candidate:
+    return candidates([_hit(text)], Sources(), HashingEmbedder())[0]
+
+
+def test_the_shipped_model_matches_the_features() -> None:
+    model = load_model()
+    assert list(model.selector.features) == CANDIDATE_FEATURES
+    assert list(model.answerable.features) == QUESTION_FEATURES
+    assert 0 < model.threshold < 1 and model.about["fitted_by"] == "scripts/fit_answer_model.py"
+    assert AnswerModel.from_dict(model.to_dict()).to_dict() == model.to_dict()
+
+
+def test_candidates_come_from_stored_vectors_or_are_embedded_once() -> None:
+    hit = _hit("第一句话。第二句话说面积2.7万平方公里。")
+    stored = np.ones((2, 8), dtype=np.float32) / np.sqrt(8)
+    got = candidates([hit], Sources(sentence_vectors={hit.chunk.id: stored}), None)
+    assert [c.text for c in got] == ["第一句话。", "第二句话说面积2.7万平方公里。"]
+    assert np.allclose(got[0].vector, stored[0])
+    timings: dict[str, float] = {}
+    fresh = candidates([hit], Sources(), HashingEmbedder(), timings)
+    assert fresh[1].vector is not None and "embed_sentences" in timings  # nothing stored: embedded here
+    again = candidates([hit, hit], Sources(), HashingEmbedder())
+    assert len(again) == 2  # a sentence of two overlapping passages is one candidate
+
+
+def test_features_see_subject_figure_and_wording() -> None:
+    info = analyse("白鹭湾新区对博士人才给予多少安居补贴?")
+    cands = candidates([_hit("第三条 对博士人才给予60万元安居补贴。对硕士人才给予20万元安居补贴。本办法自2024年起施行。")],
+                       Sources(), HashingEmbedder())
+    m = weigh(info, cands, HashingEmbedder().embed_query(info.text)).matrix
+    col = CANDIDATE_FEATURES.index
+    doctor, master, date = m
+    assert doctor[col("word")] > master[col("word")]  # 博士 is the asked subject
+    assert doctor[col("type_match")] == 1 and date[col("type_match")] == 0  # 2024年 is a date, not an amount
+    assert _subsequence("第7届选举焦点", "选举的焦点是越南问题") == 4
+
+
+def test_enumerations_marked_runs_and_sub_sections() -> None:
+    text = ("九市召开会议,达成五点协议:一是共建轨道上的都市圈;二是推动公交一卡通;三是统一执法标准;"
+            "四是共建信息平台;五是编制交通规划。此外还有别的内容。")
+    lead = _best(text, "九市达成哪几点协议?")
+    items = enumerate_items(lead, analyse("九市达成了哪几点协议?"), None)
+    assert [i.shown for i in items] == ["一是共建轨道上的都市圈;", "二是推动公交一卡通;", "三是统一执法标准;",
+                                        "四是共建信息平台;", "五是编制交通规划。"]
+    assert all(text[i.start:i.end] == i.quote for i in items)  # each a slice of the document
+    doc = ("典型做法之3:成都都市圈同城化开局起势\n成都都市圈由成都市为中心组成。\n(一)完善同城化推进机制。内容甲。\n"
+           "(二)构建1小时快捷通勤圈。内容乙。\n(三)打造产业协同生态圈。内容丙。\n典型做法之4:杭州都市圈\n杭州内容。")
+    start = doc.index("成都都市圈由")
+    intro = Candidate(_hit(doc[start:start + 15], ("典型做法之3:成都都市圈同城化开局起势",), start=start), 0, 1,
+                      start, start + 15, doc[start:start + 15], None)
+    info = analyse("成都都市圈有哪些同城化做法?")
+    assert wants_items(info)
+    sections = enumerate_items(intro, info, lambda doc_id: doc)
+    assert [i.shown for i in sections] == ["(一)完善同城化推进机制。", "(二)构建1小时快捷通勤圈。", "(三)打造产业协同生态圈。"]
+    places = _best("南京都市圈范围包括南京市、镇江市、扬州市,面积2.7万平方公里。", "")
+    assert enumerate_items(places, analyse("南京都市圈包括哪些地方?"), None) == []  # the sentence is the list
+
+
+def test_comparison_concludes_from_the_cited_figures() -> None:
+    info = analyse("南京和成都哪个面积大?")
+    a = figure_for("规划范围包括南京市,面积2.7万平方公里。", info)
+    b = figure_for("成都都市圈面积2.64万平方公里,人口3000万。", info)
+    assert a and b and (a.value, a.unit) == (27000, "平方公里") and b.value == 26400
+    assert compare_figures([("南京", a), ("成都", b)], info, "zh") == "南京的面积更大(2.7万平方公里 > 2.64万平方公里)。"
+    assert compare_figures([("南京", a), ("成都", b)], analyse("南京和成都哪个面积小?"), "en") == \
+        "成都 is smaller (2.64万平方公里 < 2.7万平方公里)."
+    people = figure_for("常住人口2600万人。", analyse("哪个人口多"))
+    assert compare_figures([("南京", a), ("甲", people)], info, "zh") is None  # area and people do not compare
+
+
+def test_the_extractive_answer_lists_compares_and_keeps_offsets() -> None:
+    composer = hand_composer()
+    text = "南京都市圈面积2.7万平方公里。成都都市圈面积2.64万平方公里。"
+    answer = composer.compose("南京都市圈和成都都市圈哪个面积大?", [_hit(text)])
+    assert not answer.abstained and answer.text.endswith("[1][2]")
+    assert "南京都市圈的面积更大" in answer.sentences[-1].text and answer.sentences[-1].supported
+    assert all(text[c.start:c.end] == c.quote for c in answer.citations)
+    five = ("九市达成五点协议:一是共建轨道上的都市圈;二是推动公交一卡通;三是统一执法标准;四是共建信息平台;五是编制交通规划。")
+    listed = composer.compose("九市达成了哪几点协议?", [_hit(five)])
+    assert len(listed.citations) >= 5 and "五是编制交通规划" in listed.text
+
+
+def test_a_multi_figure_sentence_is_trimmed_to_the_asked_subject() -> None:
+    sentence = "第三条 安居补贴标准:对博士人才给予60万元安居补贴,对硕士人才给予20万元安居补贴,对本科人才给予5万元安居补贴。"
+    shown = _as_answer(sentence, analyse("白鹭湾新区对博士人才给予多少安居补贴?"))
+    assert "60万元" in shown and "20万元" not in shown and shown.endswith("。")
+
+
+def test_figure_left_blank_is_a_refusal_but_never_a_heading() -> None:
+    gap = [_hit("深圳市国土面积平方公里,年,城区常住人口万人,地区生产总值2.8万亿元。")]
+    answer = hand_composer().compose("深圳市国土面积是多少?", gap)
+    assert answer.abstained and "深圳市国土面积平方公里" in answer.text and answer.citations
+    title = [_hit("白鹭湾新区高层次人才安居办法", ("白鹭湾新区高层次人才安居办法",)),
+             _hit("第三条 对博士人才给予60万元安居补贴。", rank=2, start=40)]
+    ev = gather("白鹭湾新区博士人才安居补贴是多少?", title, None, HashingEmbedder(), ANSWER_ALL, HAND_MODEL)
+    assert ev.figure_gap is None
+
+
+def test_english_questions_get_chinese_keywords_by_pinyin_and_glossary() -> None:
+    pinyin = pinyin_index(["南京", "都市圈", "成都", "面积", "江澜", "长沙"])
+    keywords = chinese_keywords("What is the area of the Nanjing metropolitan area?", pinyin)
+    assert {"南京", "都市圈", "面积"} <= set(keywords) and "成都" not in keywords
+    assert "江澜" in chinese_keywords("When did the Jianglan railway open?", pinyin)
+    assert analyse("What is the area of the Nanjing metropolitan area?").english
+
+
+def test_verifier_checks_that_the_answer_answers_the_question() -> None:
+    cite = {1: Citation(1, "c", "d", 0, 20, "成都都市圈面积2.64万平方公里。", "x.txt", "标题", ("成都",))}
+    v = Verifier(lang="zh")
+    wrong_subject = v.verify("成都都市圈面积2.64万平方公里。[1]", cite, analyse("南京都市圈的面积有多大?"))
+    assert wrong_subject.sentences[0].supported is False and "南京都市圈" in wrong_subject.sentences[0].reason
+    right = v.verify("成都都市圈面积2.64万平方公里。[1]", cite, analyse("成都都市圈的面积有多大?"))
+    assert right.sentences[0].supported is True
+    no_figure = {1: Citation(1, "c", "d", 0, 20, "成都都市圈建设开局良好。", "x.txt")}
+    unanswered = v.verify("成都都市圈建设开局良好。[1]", no_figure, analyse("成都都市圈的面积有多大?"))
+    assert unanswered.sentences[0].supported is False and "数字" in unanswered.sentences[0].reason
+
+
+@pytest.mark.parametrize("raw,clean", [("南\u200b京都市圈面积多大", "南京都市圈面积多大"),
+                                       ("  ２０２５年的\u202e目标 ", "2025年的目标"), ("\x1b[31m南京\x1b[0m?", "南京?")])
+def test_questions_are_normalised(raw: str, clean: str) -> None:
+    assert check_question(raw) == clean
+
+
+@pytest.mark.parametrize("raw,fragment", [("", "empty"), ("\u200b \u200b", "empty"), ("??!。", "no words"),
+                                          ("问" * 1001, "too long")])
+def test_questions_that_cannot_be_asked_are_clear_errors(raw: str, fragment: str) -> None:
+    with pytest.raises(QuestionError, match=fragment):
+        check_question(raw)

@@ -1,0 +1,293 @@
+"""The signals answer selection and abstention are fitted on (scripts/fit_answer_model.py),
+computed the same way at fit time and at question time. Per candidate sentence: how close its
+meaning is to the question (cosine of the question's vector and the sentence's, made at
+ingest), how much of the question's wording it covers (weighted words, character bigrams,
+the longest shared run of characters), whether it holds the kind of thing asked (a figure, a
+date, a person, a place, a list), whether it is about the asked subject (the question's
+entities and the words after its last 的), and where it sits (passage rank, position, the
+retrievers' scores). Per question: how well the best sentence answers, and what the passages
+lack (question words found nowhere, entities never named)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from youju.chat.candidates import Candidate
+from youju.chat.questions import GENERIC_PLACES, QuestionInfo, dropped_number, entity_core, has_quantity
+from youju.records import Hit
+from youju.text.numbers import DATE, numbers
+from youju.text.tokens import bigrams, strip_question_words
+
+CANDIDATE_FEATURES = [
+    "cos", "cos_gap", "cos_rank", "word", "word_ctx", "word_gap", "bigram", "bigram_gap", "char", "lcs", "lcs_gap",
+    "new_chars", "length", "hit_rank", "hit_dense_gap", "hit_keyword", "first", "position", "heading",
+    "type_match", "type_miss", "reason_cue", "has_number", "unit", "question_numbers", "entity", "entity_ctx",
+    "focus", "clause_word", "clause_type", "dropped", "restates", "announces", "prev_word", "next_word",
+    "heading_word", "subseq", "subseq_gap", "attribute_missing", "attribute_word", "attribute_word_gap",
+]
+QUESTION_FEATURES = [
+    "best_score", "best_prob", "margin", "best_cos", "best_word", "best_bigram", "best_lcs", "best_type_match",
+    "best_type_miss", "top_dense", "keyword_share", "missing_word", "missing_longest", "entity_missing",
+    "english", "asks_number", "asks_date", "asks_who_where", "asks_list", "question_length", "best_dropped",
+    "attribute_absent", "best_attribute_missing", "best_attribute_word", "best_entity_ctx",
+]
+CLAUSE = re.compile(r"[^,，;；:：]+[,，;；:：]?")
+_PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(书记|市长|省长|县长|主任|部长|局长|总理|主席|总统|皇帝|国王|教授|院士|先生|女士|"
+                     r"经理|董事长|校长|所长|厅长|委员)|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}|由[\u4e00-\u9fff]{2,4}(担任|负责|提出|创立|设计)")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}(省|市|县|区|镇|乡|村|州|国|岛|港|湾|山|河|江|湖|城|街道|新区|都市圈|地区|大陆|半岛|盆地)")
+_LIST = re.compile(r"[、,，].*[、,，].*[、]|一是.*二是|其一|首先.*其次|[(（][一二三四五六七八九十\d][)）].*[(（][一二三四五六七八九十\d][)）]|"
+                   r"包括|分别是|等[一二三四五六七八九十\d]+[个项条类]")
+# A sentence that announces what follows: 具有数个特征。由五项指标组成… 如下: 包括:
+_ANNOUNCES = re.compile(r"[数几多若干][个种项条类点方面]|[一二三四五六七八九十两\d]+[个种项条类点][^，,。]{0,8}(组成|构成|包括|为|如下|是)|"
+                        r"如下|以下|下列|[:：]$")
+_REASON = re.compile(r"因为|由于|因此|所以|为了|以便|原因|导致|旨在|目的是|因而|得益于")
+_UNITS = ("平方公里", "公里", "万元", "亿元", "元", "万人", "人次", "人", "户", "套", "列", "个", "项", "所", "家", "吨",
+          "年", "月", "天", "小时", "分钟", "倍", "%", "米", "亩")
+_COMMON_CHARS = set("的了是在和与及或对为有个这那其之也都就而并于把被将从向由等中上下以所到")
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """Candidates with their feature rows (same order) and the question's own features
+    (filled in once the selector has scored the candidates)."""
+
+    candidates: list[Candidate]
+    matrix: np.ndarray  # len(candidates) x len(CANDIDATE_FEATURES)
+
+
+class QuestionTerms:
+    """What of the question can be matched against text: its content words (weighted by length),
+    CJK bigrams and characters, entity cores, focus words, numbers and unit."""
+
+    def __init__(self, info: QuestionInfo) -> None:
+        self.info = info
+        self.words = [w.lower() for w in info.content if w.strip()]
+        core = strip_question_words(info.text)
+        self.core = re.sub(r"[^\w]", "", core).lower()
+        self.bigrams = set(bigrams(core))
+        self.chars = {ch for ch in self.core if "\u3400" <= ch <= "\u9fff" and ch not in _COMMON_CHARS}
+        self.entities = [entity_core(e) for e in info.entities]
+        self.focus = [w.lower() for w in info.focus]
+        self.numbers = set(info.numbers)
+        self.units = [u for u in _UNITS if u in info.text and u not in ("年", "月", "个", "人")]
+
+
+def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.ndarray | None) -> Weighed:
+    """The feature row of every candidate (CANDIDATE_FEATURES, in order)."""
+    terms = QuestionTerms(info)
+    n = len(cands)
+    rows = np.zeros((n, len(CANDIDATE_FEATURES)), dtype=np.float64)
+    if not n:
+        return Weighed(list(cands), rows)
+    texts = [c.text.lower() for c in cands]
+    contexts = [(c.context + " " + c.hit.chunk.text).lower() for c in cands]
+    weights = _word_weights(terms.words, texts)
+    attributes = _attributes(info)
+    total = sum(weights.values()) or 1.0
+    attribute_total = sum(weights.get(w, 0.0) for w in attributes) or 1.0
+    cos = _cosines(question_vector, cands)
+    dense = [h.scores_by_retriever.get("dense", 0.0) for h in _unique_hits(cands)]
+    top_dense = max(dense, default=0.0)
+    for i, (c, text, ctx) in enumerate(zip(cands, texts, contexts)):
+        word = sum(w for t, w in weights.items() if t in text) / total
+        word_ctx = sum(w for t, w in weights.items() if t in text or t in ctx) / total
+        grams = set(bigrams(c.text))
+        bigram = len(terms.bigrams & grams) / len(terms.bigrams) if terms.bigrams else 0.0
+        chars = {ch for ch in text if "\u3400" <= ch <= "\u9fff"}
+        char = len(terms.chars & chars) / len(terms.chars) if terms.chars else 0.0
+        lcs = _longest_shared(terms.core, text) / max(4, min(len(terms.core), 20))
+        has_number = bool(set(numbers(c.text)) - terms.numbers)
+        match, miss = _type_fit(info, c.text, has_quantity(c.text, tuple(terms.numbers)))
+        clause_word, clause_type, dropped = _clauses(info, terms, weights, total, c.text)
+        s = c.hit.scores_by_retriever
+        rows[i] = [
+            cos[i], 0.0, 0.0, word, word_ctx, 0.0, bigram, 0.0, char, min(lcs, 1.5), 0.0,
+            1 - len(chars & terms.chars) / len(chars) if chars else 1.0,
+            math.log(1 + len(c.text)) / 5, 1 / c.hit.rank,
+            s.get("dense", top_dense) - top_dense, 1 / s["keyword_rank"] if s.get("keyword_rank") else 0.0,
+            float(c.index == 0), c.index / max(c.count - 1, 1), float(c.is_heading),
+            match, miss, float(info.asks == "reason" and bool(_REASON.search(c.text))), float(has_number),
+            float(any(u in c.text for u in terms.units)) if terms.units else 0.0,
+            sum(1 for x in terms.numbers if x in numbers(c.text)) / len(terms.numbers) if terms.numbers else 0.0,
+            _share(terms.entities, c.text), _share(terms.entities, c.text + ctx),
+            _share(terms.focus, text), clause_word, clause_type, dropped,
+            float(bigram > 0.9 and char > 0.9 and len(c.text) < 1.3 * len(info.text)),
+            float(bool(_ANNOUNCES.search(c.text))), 0.0, 0.0,
+            sum(w for t, w in weights.items() if t in heading) / total if (heading := _own_heading(c)) else 0.0,
+            _subsequence(terms.core, text) / max(len(terms.core), 1), 0.0,
+            sum(1 for w in attributes if w not in text and w not in ctx) / len(attributes) if attributes else 0.0,
+            sum(weights.get(w, 0.0) for w in attributes if w in text) / attribute_total, 0.0,
+        ]
+    _neighbours(cands, rows, CANDIDATE_FEATURES.index("word"))
+    for gap, name in (("cos_gap", "cos"), ("word_gap", "word"), ("bigram_gap", "bigram"), ("lcs_gap", "lcs"),
+                      ("subseq_gap", "subseq"), ("attribute_word_gap", "attribute_word")):
+        source = CANDIDATE_FEATURES.index(name)
+        rows[:, CANDIDATE_FEATURES.index(gap)] = rows[:, source] - rows[:, source].max()
+    order = np.argsort(-rows[:, 0], kind="stable")
+    rows[order, 2] = 1 / np.arange(1, n + 1)
+    return Weighed(list(cands), rows)
+
+
+def question_features(info: QuestionInfo, weighed: Weighed, scores: np.ndarray, hits: Sequence[Hit]) -> np.ndarray:
+    """QUESTION_FEATURES for the answerability model, given the selector's scores."""
+    return with_scores(question_base(info, hits), weighed.matrix, scores)
+
+
+def question_base(info: QuestionInfo, hits: Sequence[Hit]) -> np.ndarray:
+    """The question's features that do not depend on the selector: what the passages lack,
+    what kind of question it is, how the retrievers scored."""
+    out = np.zeros(len(QUESTION_FEATURES), dtype=np.float64)
+    terms = QuestionTerms(info)
+    passages = " ".join((" > ".join(h.chunk.heading_path) + " " + h.title + " " + h.chunk.text).lower()
+                        for h in hits[:5])
+    named = [w for w in terms.words if len(w) >= 2 and w not in GENERIC_PLACES]
+    absent = [w for w in named if w not in passages]
+    out[QUESTION_FEATURES.index("missing_word")] = (sum(len(w) for w in absent) / sum(len(w) for w in named)
+                                                    if named else 0.0)
+    out[QUESTION_FEATURES.index("missing_longest")] = min(max((len(w) for w in absent), default=0), 6) / 6
+    out[QUESTION_FEATURES.index("entity_missing")] = (sum(1 for e in terms.entities if e.lower() not in passages)
+                                                      / len(terms.entities) if terms.entities else 0.0)
+    attributes = _attributes(info)
+    out[QUESTION_FEATURES.index("attribute_absent")] = (sum(1 for w in attributes if w not in passages)
+                                                        / len(attributes) if attributes else 0.0)
+    out[QUESTION_FEATURES.index("english")] = float(info.english)
+    out[QUESTION_FEATURES.index("asks_number")] = float(info.asks == "number")
+    out[QUESTION_FEATURES.index("asks_date")] = float(info.asks == "date")
+    out[QUESTION_FEATURES.index("asks_who_where")] = float(info.asks in ("person", "place"))
+    out[QUESTION_FEATURES.index("asks_list")] = float(info.asks == "list")
+    out[QUESTION_FEATURES.index("question_length")] = math.log(1 + len(info.text)) / 5
+    dense = [h.scores_by_retriever.get("dense", 0.0) for h in hits[:5]]
+    out[QUESTION_FEATURES.index("top_dense")] = max(dense, default=0.0)
+    out[QUESTION_FEATURES.index("keyword_share")] = (sum(1 for h in hits[:5] if "keyword_rank" in h.scores_by_retriever)
+                                                     / max(len(hits[:5]), 1))
+    return out
+
+
+def with_scores(base: np.ndarray, matrix: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The question's features with the selector's part filled in: its best score, how sure it
+    is, and how well the best candidate matches."""
+    out = base.copy()
+    if not len(scores):
+        return out
+    probs = softmax(scores)
+    order = np.argsort(-scores)
+    best = matrix[order[0]]
+    col = CANDIDATE_FEATURES.index
+    out[:9] = [scores[order[0]], probs[order[0]], probs[order[0]] - (probs[order[1]] if len(order) > 1 else 0.0),
+               best[col("cos")], best[col("word")], best[col("bigram")], best[col("lcs")],
+               best[col("type_match")], best[col("type_miss")]]
+    out[QUESTION_FEATURES.index("best_dropped")] = best[col("dropped")]
+    out[QUESTION_FEATURES.index("best_attribute_missing")] = best[col("attribute_missing")]
+    out[QUESTION_FEATURES.index("best_attribute_word")] = best[col("attribute_word")]
+    out[QUESTION_FEATURES.index("best_entity_ctx")] = best[col("entity_ctx")]
+    return out
+
+
+def _attributes(info: QuestionInfo) -> list[str]:
+    """The words naming what is asked about the subject (面积, 地铁, 博士后), lower-cased."""
+    return [w.lower() for w in info.attribute if len(w) >= 2 and w not in GENERIC_PLACES]
+
+
+def _own_heading(c: Candidate) -> str:
+    """The heading of the section the sentence is in (the deepest of its passage's path)."""
+    return c.hit.chunk.heading_path[-1].lower() if c.hit.chunk.heading_path else ""
+
+
+def _neighbours(cands: Sequence[Candidate], rows: np.ndarray, word: int) -> None:
+    """prev_word / next_word: how much of the question the sentence before / after covers (the
+    answer often follows a sentence that restates or announces it)."""
+    where = {(c.hit.chunk.doc_id, c.hit.chunk.id, c.index): i for i, c in enumerate(cands)}
+    prev, nxt = CANDIDATE_FEATURES.index("prev_word"), CANDIDATE_FEATURES.index("next_word")
+    for i, c in enumerate(cands):
+        before = where.get((c.hit.chunk.doc_id, c.hit.chunk.id, c.index - 1))
+        after = where.get((c.hit.chunk.doc_id, c.hit.chunk.id, c.index + 1))
+        rows[i, prev] = rows[before, word] if before is not None else 0.0
+        rows[i, nxt] = rows[after, word] if after is not None else 0.0
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def _unique_hits(cands: Sequence[Candidate]) -> list[Hit]:
+    seen: dict[str, Hit] = {}
+    for c in cands:
+        seen.setdefault(c.hit.chunk.id, c.hit)
+    return list(seen.values())
+
+
+def _word_weights(words: list[str], texts: list[str]) -> dict[str, float]:
+    """Longer words are more specific, and so are words few candidate sentences share."""
+    n = len(texts)
+    return {w: len(w) * math.log(1 + n / (1 + sum(1 for t in texts if w in t))) for w in dict.fromkeys(words)}
+
+
+def _cosines(q: np.ndarray | None, cands: Sequence[Candidate]) -> np.ndarray:
+    if q is None:
+        return np.zeros(len(cands))
+    return np.array([float(c.vector @ q) if c.vector is not None else 0.0 for c in cands])
+
+
+def _longest_shared(a: str, b: str) -> int:
+    """Length of the longest run of characters of `a` that also occurs in `b`."""
+    best = 0
+    for i in range(len(a)):
+        n = best + 1
+        while i + n <= len(a) and a[i:i + n] in b:
+            best = n
+            n += 1
+    return best
+
+
+def _subsequence(a: str, b: str) -> int:
+    """Length of the longest common subsequence of `a` and `b` (bit-parallel, Hyyrö 2004): a
+    question made from a sentence by putting a question word where the answer was shares most
+    of its characters with the sentence, in order, around a gap."""
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(a):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    full = (1 << len(a)) - 1
+    v = full
+    for ch in b:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(a) - bin(v).count("1")
+
+
+def _share(items: Sequence[str], text: str) -> float:
+    return sum(1 for x in items if x and x.lower() in text.lower()) / len(items) if items else 0.0
+
+
+def _type_fit(info: QuestionInfo, text: str, has_number: bool) -> tuple[float, float]:
+    """(the sentence holds the kind of thing asked, it does not) for questions that ask for a
+    kind; (0, 0) otherwise."""
+    have = {"number": has_number, "date": bool(DATE.search(text)), "person": bool(_PERSON.search(text)),
+            "place": bool(_PLACE.search(text)), "list": bool(_LIST.search(text))}.get(info.asks)
+    if have is None:
+        return 0.0, 0.0
+    return (1.0, 0.0) if have else (0.0, 1.0)
+
+
+def _clauses(info: QuestionInfo, terms: QuestionTerms, weights: dict[str, float], total: float,
+             text: str) -> tuple[float, float, float]:
+    """(how well the best clause covers the question's words, whether that clause or a neighbour
+    holds the asked kind, whether that clause lost its number: 国土面积平方公里)."""
+    clauses = CLAUSE.findall(text) or [text]
+    covered = [sum(w for t, w in weights.items() if t in c.lower()) / total for c in clauses]
+    best = max(range(len(clauses)), key=lambda i: covered[i])
+    near = clauses[max(best - 1, 0):best + 2]
+    if info.asks in ("number", "date"):
+        pattern_ok = any(has_quantity(c, tuple(terms.numbers)) if info.asks == "number" else bool(DATE.search(c))
+                         for c in near)
+    else:
+        pattern_ok = False
+    dropped = float(info.kind == "figure" and dropped_number(clauses[best]))
+    return covered[best], float(pattern_ok), dropped
