@@ -172,6 +172,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err.no_text": {"zh": "去除页面杂项后没有剩余文字", "en": "no text left after removing page furniture"},
     "err.hashing_spec": {"zh": "哈希向量模型的写法有误 {model!r};应为 hashing:维数",
                          "en": "bad hashing embedder spec {model!r}; use hashing:DIM"},
+    "progress_embed": {"zh": "向量化:{done}/{total} 个片段", "en": "embedding: {done}/{total} chunks"},
     "index_set_aside": {"zh": "旧索引已移到 {path}(确认新索引无误后可删除)",
                         "en": "the old index was moved to {path} (delete it once the new one is fine)"},
     "err.index_damaged": {"zh": "索引文件 {path} 已损坏({detail});请用 youju ingest --rebuild 文件夹 重建索引(旧索引会保留为备份),或从备份恢复 {index}",

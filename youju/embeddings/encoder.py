@@ -197,7 +197,8 @@ class TransformerEncoder:
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for b in range(0, len(order), self.batch_size):
             batch = order[b:b + self.batch_size]
-            hidden, mask = self._forward([encodings[i].ids for i in batch])
+            last = b + self.batch_size >= len(order)
+            hidden, mask = self._forward([encodings[i].ids for i in batch], shrink=last and kind == "document")
             for row, i in enumerate(batch):
                 n = int(mask[row].sum())
                 tokens = hidden[row, :n]
@@ -209,7 +210,10 @@ class TransformerEncoder:
         vectors = np.stack(out).astype(np.float32)
         return l2_normalise(vectors) if self.config and self.config.normalize else vectors
 
-    def _forward(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, ids: list[list[int]], shrink: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Token outputs and mask. `shrink`: give ONNX Runtime's memory arena back after this run
+        (the end of a document batch: batches of long passages grow it by about 1 GB, which a
+        server answering questions afterwards would otherwise keep for good)."""
         width = max(len(x) for x in ids)
         input_ids = np.zeros((len(ids), width), dtype=np.int64)
         mask = np.zeros((len(ids), width), dtype=np.int64)
@@ -217,7 +221,8 @@ class TransformerEncoder:
             input_ids[r, :len(x)] = x
             mask[r, :len(x)] = 1
         if self._used == "onnx":
-            hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
+            hidden = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask},
+                                       _shrink_options() if shrink else None)[0]
         else:
             import torch
 
@@ -239,6 +244,14 @@ def _pool_spans(tokens: np.ndarray, offsets: list[tuple[int, int]], spans: list[
         inside = real & (starts < b) & (ends > a)
         out[j] = tokens[inside].mean(axis=0) if inside.any() else fallback
     return l2_normalise(out)
+
+
+def _shrink_options() -> Any:
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
 
 
 def _has_onnxruntime() -> bool:

@@ -254,7 +254,8 @@ class Engine:
         index = self._index_checked(create=True)
         report.timings["prepare_model"] = self.timings.get("prepare_model", 0.0)
         return ingest(found, index, self.embedder, self.embedder_name, self.settings.chunking,
-                      prune=prune, progress=progress, count_tokens=count_tokens, report=report)
+                      prune=prune, progress=progress, count_tokens=count_tokens, report=report,
+                      lang=self.settings.lang)
 
     def documents(self) -> list[DocInfo]:
         return self._reader().store.documents()

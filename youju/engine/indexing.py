@@ -4,8 +4,9 @@ interruption loses at most the group in flight."""
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -13,16 +14,18 @@ from typing import Protocol
 import numpy as np
 
 from youju.config import ChunkingSettings
-from youju.embeddings.base import Embedder
+from youju.embeddings.base import Embedder, SpanVectors
 from youju.errors import InputError, YoujuError
+from youju.i18n import t
 from youju.ingest.documents import ParsedFile, build_document, chunker_key, content_hash
 from youju.ingest.files import Discovery, FoundFile, file_problem
-from youju.records import DocInfo, FileResult, IngestReport
+from youju.records import Chunk, DocInfo, FileResult, IngestReport
 from youju.retrieval.index import Index, IndexWriter
 from youju.retrieval.store import StagedDocument
 
 ChunkProgress = Callable[[int, int], None]  # (chunks embedded, chunks found so far)
-GROUP_CHUNKS = 128  # chunks embedded and committed together
+GROUP_CHUNKS = 128  # chunks embedded and committed together (a larger document: written in slices this size)
+LINE_EVERY = 10.0  # seconds between progress lines when stderr is not a terminal
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -48,7 +51,7 @@ class _Pending:
 
 def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: str, chunking: ChunkingSettings,
            *, prune: bool = False, progress: bool | ChunkProgress = True, count_tokens: bool = False,
-           report: IngestReport | None = None) -> IngestReport:
+           report: IngestReport | None = None, lang: str = "zh") -> IngestReport:
     """Index the files `discover` found. Fill `report` as it goes, so a caller interrupted by
     Ctrl-C can still say what was done. `progress`: a terminal bar (True), none (False), or a
     function called with (chunks embedded, chunks found so far), e.g. for a web page."""
@@ -83,7 +86,7 @@ def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: st
             if gone:
                 writer.remove(gone)
                 report.results.extend(FileResult(known[p].source, p, "removed") for p in gone)
-            _process(todo, known, key, chunking, writer, embedder, report, progress, count_tokens)
+            _process(todo, known, key, chunking, writer, embedder, report, progress, count_tokens, lang)
     finally:
         spent = report.timings["read_chunk"] + report.timings["embed"] - before
         report.timings["index"] = time.perf_counter() - t0 - spent
@@ -92,8 +95,8 @@ def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: st
 
 def _process(todo: list[FoundFile], known: dict[str, DocInfo], key: str, chunking: ChunkingSettings,
              writer: IndexWriter, embedder: Embedder, report: IngestReport, progress: bool | ChunkProgress,
-             count_tokens: bool) -> None:
-    bar = _bar(progress)
+             count_tokens: bool, lang: str) -> None:
+    bar = _bar(progress, lang)
     pending: list[_Pending] = []
     try:
         for f in todo:
@@ -120,10 +123,15 @@ def _process(todo: list[FoundFile], known: dict[str, DocInfo], key: str, chunkin
                 report.timings["read_chunk"] += time.perf_counter() - t0
             result = FileResult(f.source, str(f.path), "replaced" if prev else "indexed", chunks=len(parsed.chunks),
                                 encoding=parsed.document.meta.get("encoding"))
-            pending.append(_Pending(parsed, st.st_size, st.st_mtime_ns, result))
+            item = _Pending(parsed, st.st_size, st.st_mtime_ns, result)
             if bar is not None:
                 bar.total += len(parsed.chunks)
                 bar.refresh()
+            if len(parsed.chunks) > GROUP_CHUNKS:  # a large document: embedded and written slice by slice
+                _flush(pending, key, writer, embedder, report, bar, count_tokens)
+                _put_large(item, key, writer, embedder, report, bar, count_tokens)
+                continue
+            pending.append(item)
             if sum(len(p.parsed.chunks) for p in pending) >= GROUP_CHUNKS:
                 _flush(pending, key, writer, embedder, report, bar, count_tokens)
         _flush(pending, key, writer, embedder, report, bar, count_tokens)
@@ -132,20 +140,41 @@ def _process(todo: list[FoundFile], known: dict[str, DocInfo], key: str, chunkin
             bar.close()
 
 
-def _flush(pending: list[_Pending], key: str, writer: IndexWriter, embedder: Embedder, report: IngestReport,
-           bar: _Bar | None, count_tokens: bool) -> None:
-    if not pending:
-        return
-    chunks = [c for p in pending for c in p.parsed.chunks]
+def _embed(chunks: list[Chunk], embedder: Embedder, report: IngestReport, bar: _Bar | None,
+           count_tokens: bool) -> SpanVectors:
     texts = [c.embedding_text() for c in chunks]
     spans = [[(a + c.sentence_offset(), b + c.sentence_offset()) for a, b in c.sentences] for c in chunks]
     t0 = time.perf_counter()
     embedded = embedder.embed_documents_with_spans(texts, spans, progress=bar.update if bar is not None else None)
-    vectors = embedded.vectors
     report.timings["embed"] += time.perf_counter() - t0
     report.chunks_embedded += len(texts)
     if count_tokens:
         report.tokens += embedder.count_tokens(texts)
+    return embedded
+
+
+def _put_large(item: _Pending, key: str, writer: IndexWriter, embedder: Embedder, report: IngestReport,
+               bar: _Bar | None, count_tokens: bool) -> None:
+    """One document in one transaction, embedded GROUP_CHUNKS chunks at a time, so memory holds
+    one slice's vectors rather than the whole document's (a 60 MB file has ~50,000 chunks)."""
+    chunks = item.parsed.chunks
+
+    def slices() -> Iterator[tuple[tuple[Chunk, ...], np.ndarray, tuple[np.ndarray, ...]]]:
+        for i in range(0, len(chunks), GROUP_CHUNKS):
+            part = chunks[i:i + GROUP_CHUNKS]
+            embedded = _embed(list(part), embedder, report, bar, count_tokens)
+            yield tuple(part), np.asarray(embedded.vectors), tuple(embedded.spans)
+
+    writer.put_streamed(item.parsed.document, item.size, item.mtime_ns, key, slices())
+    report.results.append(item.result)
+
+
+def _flush(pending: list[_Pending], key: str, writer: IndexWriter, embedder: Embedder, report: IngestReport,
+           bar: _Bar | None, count_tokens: bool) -> None:
+    if not pending:
+        return
+    embedded = _embed([c for p in pending for c in p.parsed.chunks], embedder, report, bar, count_tokens)
+    vectors = embedded.vectors
     staged, pos = [], 0
     for p in pending:
         n = len(p.parsed.chunks)
@@ -174,12 +203,28 @@ class _CallbackBar:
         pass
 
 
-def _bar(progress: bool | ChunkProgress) -> _Bar | None:
+def _bar(progress: bool | ChunkProgress, lang: str = "zh") -> _Bar | None:
     if callable(progress):
         return _CallbackBar(progress)
     if not progress:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=0, unit="chunk", desc="Embedding", mininterval=0.5, leave=False, dynamic_ncols=True,
-                disable=None)  # None: no bar when stderr is not a terminal (CI logs)
+    if not sys.stderr.isatty():  # a log, not a terminal: a line now and then instead of a bar
+        return _LineBar(lang)
+    return tqdm(total=0, unit="chunk", desc="Embedding", mininterval=0.5, leave=False, dynamic_ncols=True)
+
+
+class _LineBar(_CallbackBar):
+    """Progress as plain lines on stderr, at most one per LINE_EVERY seconds (for logs and
+    services, where a long embedding must not look like a hang)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(self._line)
+        self.lang = lang
+        self._last = time.monotonic()
+
+    def _line(self, done: int, total: int) -> None:
+        if time.monotonic() - self._last >= LINE_EVERY and total:
+            self._last = time.monotonic()
+            print(t("progress_embed", self.lang, done=done, total=total), file=sys.stderr, flush=True)

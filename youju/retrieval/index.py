@@ -12,8 +12,8 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from youju.config import ChunkingSettings
 from youju.embeddings.base import Embedder
 from youju.errors import EmptyIndexError, IndexBusyError, IndexDamagedError, IndexMismatchError
 from youju.i18n import Msg
+from youju.records import Chunk, Document
 from youju.retrieval.keywords import fts_document
 from youju.retrieval.store import StagedDocument, Store
 from youju.text.tokens import TOKENIZER_VERSION
@@ -323,6 +324,29 @@ class IndexWriter:
         with deferred_interrupts():
             self._apply_pending()
             write_manifest(self.index, self.chunking)  # on every commit, so a crash leaves it current
+
+    def put_streamed(self, document: Document, size: int, mtime_ns: int, chunker: str,
+                     slices: Iterable[tuple[tuple[Chunk, ...], np.ndarray, tuple[np.ndarray, ...]]]) -> None:
+        """One large document in one transaction, its chunks arriving in slices as they are
+        embedded (memory holds one slice). Ctrl-C while slices arrive rolls the document back;
+        from the last slice on, signals wait until the commit and its FAISS mirror are done."""
+        commit = _Commit()
+        with ExitStack() as held:
+            with self.store.transaction() as db:
+                self._begin(db)
+                commit.removed += Store.delete_document(db, document.path)
+                Store.put_document_row(db, document, size, mtime_ns, chunker)
+                first = 0
+                for chunks, vectors, sentence_vectors in slices:
+                    keywords = [fts_document(c.embedding_text()) for c in chunks]
+                    rowids = Store.put_chunks(db, document.id, first, chunks, vectors, sentence_vectors, keywords)
+                    commit.added.append((rowids, np.asarray(vectors, dtype=np.float32)))
+                    first += len(chunks)
+                held.enter_context(deferred_interrupts())
+                commit.version = Store.bump_version(db)
+                self._pending = commit
+            self._apply_pending()
+            write_manifest(self.index, self.chunking)
 
     def remove(self, paths: list[str]) -> None:
         commit = _Commit()

@@ -8,7 +8,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,19 +162,29 @@ class Store:
     def put_document(db: sqlite3.Connection, item: StagedDocument, keywords: list[tuple[str, str]]) -> list[int]:
         """Insert a document and its chunks (replacing any document at the same path) with
         their keyword columns (see keywords.fts_document); returns the new chunk rowids."""
-        doc = item.document
+        Store.put_document_row(db, item.document, item.size, item.mtime_ns, item.chunker)
+        return Store.put_chunks(db, item.document.id, 0, item.chunks, item.vectors, item.sentence_vectors, keywords)
+
+    @staticmethod
+    def put_document_row(db: sqlite3.Connection, doc: Document, size: int, mtime_ns: int, chunker: str) -> None:
+        """The document itself (its chunks follow with put_chunks, in the same transaction)."""
         db.execute("DELETE FROM documents WHERE path=? OR id=?", (doc.path, doc.id))
         db.execute(
             "INSERT INTO documents(id, path, source, title, text, meta, size, mtime_ns, sha256, chunker, added_at)"
             " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
             (doc.id, doc.path, doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
-             item.size, item.mtime_ns, doc.sha256, item.chunker, time.time()))
+             size, mtime_ns, doc.sha256, chunker, time.time()))
+
+    @staticmethod
+    def put_chunks(db: sqlite3.Connection, doc_id: str, first: int, chunks: Sequence[Chunk], vectors: np.ndarray,
+                   sentence_vectors: Sequence[np.ndarray], keywords: list[tuple[str, str]]) -> list[int]:
+        """Chunks of a document numbered from `first`; returns their rowids."""
         rowids = []
-        for i, (chunk, vec, svec, kw) in enumerate(zip(item.chunks, item.vectors, item.sentence_vectors, keywords)):
+        for i, (chunk, vec, svec, kw) in enumerate(zip(chunks, vectors, sentence_vectors, keywords), start=first):
             cur = db.execute(
                 "INSERT INTO chunks(id, doc_id, ord, start, end, text, heading_path, meta, vector, sentences,"
                 " sentence_vectors) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                (chunk.id, doc.id, i, chunk.start, chunk.end, chunk.text,
+                (chunk.id, doc_id, i, chunk.start, chunk.end, chunk.text,
                  json.dumps(list(chunk.heading_path), ensure_ascii=False),
                  json.dumps(chunk.meta, ensure_ascii=False), np.asarray(vec, dtype=np.float32).tobytes(),
                  json.dumps([list(s) for s in chunk.sentences]), np.asarray(svec, dtype=np.float16).tobytes()))

@@ -168,3 +168,74 @@ def test_a_run_where_every_file_was_skipped_exits_1(tmp_path: Path) -> None:
     result = run_cli("ingest", str(folder), env=env)
     assert result.returncode == 1
     assert "PDF 有密码保护" in result.stdout + result.stderr
+
+
+def _big_text(n_paragraphs: int) -> str:
+    return "\n\n".join(f"第{i}条 白鹭湾新区第{i}项措施安排资金{i}万元,覆盖{i % 17 + 1}个街道。" * 6
+                       for i in range(n_paragraphs))
+
+
+def test_a_large_document_is_embedded_in_bounded_slices_and_committed_whole(engine, tmp_path: Path) -> None:
+    from youju.engine.indexing import GROUP_CHUNKS
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "big.txt").write_text(_big_text(900), encoding="utf-8")
+    (folder / "small.txt").write_text(ZH, encoding="utf-8")
+    batches: list[int] = []
+    embed = engine.embedder.embed_documents_with_spans
+
+    def counted(texts, spans, progress=None):
+        batches.append(len(texts))
+        return embed(texts, spans, progress)
+
+    engine.embedder.embed_documents_with_spans = counted
+    report = engine.ingest([folder], progress=False)
+    big = next(r for r in report.results if r.source == "big.txt")
+    assert big.status == "indexed" and big.chunks > 3 * GROUP_CHUNKS
+    assert max(batches) <= GROUP_CHUNKS  # never the whole document at once
+    from helpers import index_of
+
+    index = index_of(engine)
+    assert len(index.dense()) == index.store.counts()["chunks"]
+    doc = next(d for d in engine.documents() if d.source == "big.txt")
+    chunks = index.store.doc_chunks(doc.id)
+    assert len(chunks) == big.chunks and [c.text for c in chunks][:1]
+    hits = engine.retrieve("第450项措施安排资金多少", k=3).hits
+    assert any("第450项措施" in h.chunk.text for h in hits)
+
+
+def test_an_interrupted_large_document_leaves_no_half_of_it(engine, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-small.txt").write_text(ZH, encoding="utf-8")
+    (folder / "b-big.txt").write_text(_big_text(900), encoding="utf-8")
+    calls = {"n": 0}
+    embed = engine.embedder.embed_documents_with_spans
+
+    def interrupted(texts, spans, progress=None):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the small file's group, then two slices of the big one
+            raise KeyboardInterrupt
+        return embed(texts, spans, progress)
+
+    engine.embedder.embed_documents_with_spans = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        engine.ingest([folder], progress=False)
+    from helpers import index_of
+
+    index = index_of(engine)
+    assert {d.source for d in engine.documents()} == {"a-small.txt"}
+    assert len(index.dense()) == index.store.counts()["chunks"]
+
+
+def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(monkeypatch, capsys) -> None:
+    from youju.engine import indexing
+
+    monkeypatch.setattr(indexing, "LINE_EVERY", 0.0)
+    bar = indexing._bar(True, "zh")
+    bar.total = 300
+    bar.update(128)
+    bar.update(128)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["向量化:128/300 个片段", "向量化:256/300 个片段"]

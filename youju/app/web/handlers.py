@@ -4,6 +4,7 @@ no Gradio here, so every handler is testable on its own. `layout.py` wires them 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -114,6 +115,37 @@ def prepare(yj: Youju, lang: str, report: Callable[[float | None, str], None]) -
     if yj.needs_sample_corpus():
         report(None, t("ui_preparing", lang))
     yj.prepare(progress=progress)
+
+
+class Preparation:
+    """The first-run work (`prepare`) started with the server rather than on the first page
+    load, in a thread; a page that loads meanwhile shows its progress and waits for it."""
+
+    def __init__(self, yj: Youju, lang: str) -> None:
+        self.state: tuple[float | None, str] = (None, t("ui_preparing", lang))
+        self.done = threading.Event()
+        self.error: YoujuError | None = None
+        threading.Thread(target=self._run, args=(yj, lang), name="youju-prepare", daemon=True).start()
+
+    def _run(self, yj: Youju, lang: str) -> None:
+        try:
+            prepare(yj, lang, self._report)
+        except YoujuError as exc:
+            self.error = exc
+        except Exception as exc:  # shown on the page, not lost in a thread
+            self.error = YoujuError("err.generic", detail=f"{type(exc).__name__}: {exc}")
+        finally:
+            self.done.set()
+
+    def _report(self, share: float | None, desc: str) -> None:
+        self.state = (share, desc)
+
+    def wait(self, report: Callable[[float | None, str], None]) -> None:
+        """Block until preparation is done, passing on its progress; raise what it raised."""
+        while not self.done.wait(0.3):
+            report(*self.state)
+        if self.error is not None:
+            raise self.error
 
 
 def ask(yj: Youju, session: Session, question: str, opts: AskOptions) -> Iterator[ChatUpdate]:

@@ -19,6 +19,10 @@ from youju.app.web.html import chat_html, sources_html
 from youju.app.web.uploads import UPLOAD_TYPES
 from youju.i18n import t
 
+# Answers computed at once: the embedding runtime already uses every core for one question, so
+# on 2 cores one at a time gives the best throughput (bench/load_test.py).
+ANSWER_SLOTS = max(1, (os.cpu_count() or 2) // 2)
+
 
 def static(name: str) -> str:
     return resources.files("youju.app.web").joinpath("static", name).read_text(encoding="utf-8")
@@ -34,9 +38,10 @@ def _opts(k: Any, composer: Any, llm: Any, documents: Any, show_all: Any, lang: 
     return h.AskOptions(int(k), composer, llm or "", tuple(documents or ()), bool(show_all), lang)
 
 
-def build_app(yj: Youju, server_folders: bool = True) -> gr.Blocks:
+def build_app(yj: Youju, server_folders: bool = True, preparation: h.Preparation | None = None) -> gr.Blocks:
     """The Blocks app; launch it with `launch`. `server_folders` offers indexing a folder by its
-    path on the server: right for a local app, not for one others reach over the network."""
+    path on the server: right for a local app, not for one others reach over the network.
+    `preparation`: first-run work already started with the server (else a page load starts it)."""
     lang0 = yj.settings.lang
 
     def lists_update() -> tuple[Any, ...]:
@@ -52,7 +57,11 @@ def build_app(yj: Youju, server_folders: bool = True) -> gr.Blocks:
     def prepare(lang, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         """On page load: a first run prepares the model and indexes the sample corpus, with a
         progress bar on the page; later runs just warm up so the first answer is fast."""
-        h.prepare(yj, lang, lambda share, desc: progress(share if share is not None else 0, desc=desc))
+        report = lambda share, desc: progress(share if share is not None else 0, desc=desc)
+        if preparation is not None:
+            preparation.wait(report)
+        else:
+            h.prepare(yj, lang, report)
         return (h.status_html(yj, lang), *lists_update(), gr.update(interactive=True), gr.update(interactive=True))
 
     def ask(question, session, k, composer, llm, documents, show_all, lang):
@@ -171,8 +180,10 @@ def build_app(yj: Youju, server_folders: bool = True) -> gr.Blocks:
         ask_inputs = [question, session, k, composer, llm_path, doc_filter, show_all, lang]
         ask_outputs = [chat, sources, session, question, status]
         demo.load(prepare, [lang], [status, *lists, question, send], concurrency_limit=1, concurrency_id="ingest")
-        question.submit(ask, ask_inputs, ask_outputs)
-        send.click(ask, ask_inputs, ask_outputs)
+        # Answers share one queue sized to the cores (the page shows each waiting user its place):
+        # more answers side by side than cores only makes every answer slower.
+        question.submit(ask, ask_inputs, ask_outputs, concurrency_limit=ANSWER_SLOTS, concurrency_id="answer")
+        send.click(ask, ask_inputs, ask_outputs, concurrency_limit=ANSWER_SLOTS, concurrency_id="answer")
         chat.cite(on_cite, [session, show_all, lang], [sources, session])
         chat.feedback(on_feedback, [session, k, composer, doc_filter, lang], None)
         sources.feedback(on_feedback, [session, k, composer, doc_filter, lang], None)
@@ -225,8 +236,9 @@ def _chunk_progress(progress: Any, lang: str):
 def launch(yj: Youju, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
            auth: tuple[str, str] | None = None, open_browser: bool = False) -> Any:
     local = host in ("127.0.0.1", "localhost", "::1") and not share
-    demo = build_app(yj, server_folders=local)
-    demo.queue(default_concurrency_limit=8)  # questions run side by side; ingest is one at a time
+    preparation = h.Preparation(yj, yj.settings.lang)  # model and index ready before the first page or API call
+    demo = build_app(yj, server_folders=local, preparation=preparation)
+    demo.queue(default_concurrency_limit=8)  # light events (citations, documents) side by side
     return demo.launch(server_name=host, server_port=port, share=share, auth=auth, inbrowser=open_browser,
                        ssr_mode=False, css=static("style.css"), footer_links=[], max_file_size="200mb", quiet=True,
                        prevent_thread_lock=False)
