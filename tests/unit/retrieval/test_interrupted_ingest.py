@@ -21,7 +21,10 @@ from youju.ingest.documents import build_document
 CHUNKING = Settings(home=Path("unused")).chunking  # what the ingest subprocess uses
 
 
-def _big_folder(root: Path, n: int = 120) -> Path:
+N_BIG = 300  # documents: enough commits that the run cannot end between the check and the signal
+
+
+def _big_folder(root: Path, n: int = N_BIG) -> Path:
     folder = root / "big"
     folder.mkdir()
     texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
@@ -81,20 +84,20 @@ def test_interrupted_ingest_leaves_a_usable_index(tmp_path: Path, sig: int) -> N
     folder = _big_folder(tmp_path)
     proc, stderr, committed = _start_and_interrupt(home, folder, sig)
     if sig == signal.SIGINT:
-        assert proc.returncode == 130
+        assert proc.returncode == 130, f"committed {committed} of {N_BIG + 5}; stderr: {stderr[-1500:]}"
         assert "中断" in stderr
         # Ctrl-C is orderly: the FAISS file for the committed version was written on the way out
         with sqlite3.connect(home / "index" / "chunks.sqlite") as conn:
             version = json.loads(conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()[0])
         assert (home / "index" / f"dense-{version}.faiss").exists(), stderr
-    assert 5 < committed < 5 + 120
+    assert 5 < committed < 5 + N_BIG
     assert _assert_complete_and_searchable(home) == committed
     # the next run continues: what was committed is unchanged, the rest is indexed
     again = run_cli("ingest", "--json", str(folder), env=_env(home))
     assert again.returncode == 0, again.stderr
     counts = json.loads(again.stdout)["counts"]
     assert counts.get("unchanged", 0) == committed - 5
-    assert counts.get("indexed", 0) == 120 - (committed - 5)
-    assert _assert_complete_and_searchable(home) == 125
+    assert counts.get("indexed", 0) == N_BIG - (committed - 5)
+    assert _assert_complete_and_searchable(home) == N_BIG + 5
     manifest = json.loads((home / "index" / "manifest.json").read_text())
-    assert manifest["counts"]["documents"] == 125
+    assert manifest["counts"]["documents"] == N_BIG + 5
