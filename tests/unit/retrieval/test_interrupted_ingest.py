@@ -21,7 +21,7 @@ from youju.ingest.documents import build_document
 CHUNKING = Settings(home=Path("unused")).chunking  # what the ingest subprocess uses
 
 
-N_BIG = 300  # documents: enough commits that the run cannot end between the check and the signal
+N_BIG = 120  # documents: many commit groups, so the run is still going when the signal comes
 
 
 def _big_folder(root: Path, n: int = N_BIG) -> Path:
@@ -35,6 +35,12 @@ def _big_folder(root: Path, n: int = N_BIG) -> Path:
 
 def _env(home: Path) -> dict[str, str]:
     return {"YOUJU_HOME": str(home), "YOUJU_MODEL": "hashing:256", "PYTHONPATH": str(REPO), "YOUJU_DEBUG": "1"}
+
+
+def _default_sigint() -> None:
+    """The child reacts to Ctrl-C as in a terminal even when this test runs in the background
+    (a background job of a non-interactive shell inherits SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _committed_docs(db: Path) -> int:
@@ -51,7 +57,8 @@ def _start_and_interrupt(home: Path, folder: Path, sig: int) -> tuple[subprocess
     err = folder.parent / "stderr.txt"
     with open(err, "w") as err_file:
         proc = subprocess.Popen([sys.executable, "-m", "youju", "ingest", str(folder)], env={**os.environ, **_env(home)},
-                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=err_file, text=True)
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=err_file, text=True,
+                                preexec_fn=_default_sigint)
         deadline = time.time() + 60
         while _committed_docs(db) <= before + 2 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.01)
