@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, header
+from common import CORPUS, fresh_home, header
 
 YOUJU = str(Path(sys.executable).with_name("youju"))
 
@@ -42,11 +42,7 @@ def run(mb: float, model: str, tmp: Path) -> dict[str, float]:
     folder = tmp / f"doc-{mb}"
     folder.mkdir()
     (folder / "big.txt").write_text(synthetic(mb), encoding="utf-8")
-    home = tmp / f"home-{mb}"
-    (home / "models").mkdir(parents=True)
-    src_models = Path(os.environ.get("YOUJU_HOME", Path.home() / ".youju")) / "models"
-    for m in src_models.iterdir() if src_models.is_dir() else []:
-        os.symlink(m, home / "models" / m.name)
+    home = fresh_home(tmp / f"home-{mb}")
     env = {**os.environ, "YOUJU_HOME": str(home), "YOUJU_MODEL": model}
     code = ("import resource, subprocess, sys, json; r = subprocess.run(sys.argv[1:], capture_output=True, text=True);"
             " print(json.dumps({'rc': r.returncode, 'err': r.stderr[-300:],"

@@ -40,6 +40,18 @@ def spans(hits) -> list[tuple[str, int, int]]:
 
 
 
+def fresh_home(home: Path) -> Path:
+    """A new home that shares the prepared models of the current one (YOUJU_HOME or the
+    default), so a bench starts from an empty index without converting the model again."""
+    from youju.config import Settings
+
+    (home / "models").mkdir(parents=True)
+    models = Settings.from_env().models_dir
+    for m in sorted(models.iterdir()) if models.is_dir() else []:
+        os.symlink(m, home / "models" / m.name)
+    return home
+
+
 def store_of(yj):
     """The chunk store behind a facade, opened on its own (as another reader would)."""
     from youju.retrieval.index import Index

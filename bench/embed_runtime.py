@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CORPUS, EVAL_SET, REPO, header
+from common import CORPUS, EVAL_SET, REPO, fresh_home, header
 
 PY = sys.executable
 YOUJU = str(Path(PY).with_name("youju"))
@@ -73,9 +73,7 @@ def main() -> None:
 
     questions = [i.question for i in load_eval_set(EVAL_SET)]
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "home"
-        (home / "models").mkdir(parents=True)
-        os.symlink(folder, home / "models" / folder.name)
+        home = fresh_home(Path(tmp) / "home")
         env = {**os.environ, "YOUJU_HOME": str(home)}
         subprocess.run([YOUJU, "ingest", str(CORPUS)], env=env, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)

@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import REPO, header
+from common import REPO, fresh_home, header
 
 YOUJU = str(Path(sys.executable).with_name("youju"))
 SETS = [REPO / "data" / "eval" / "sample.jsonl", REPO / "data" / "eval" / "sample-new.jsonl"]
@@ -55,11 +55,8 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    def __init__(self, home: Path, models: Path | None) -> None:
-        (home / "models").mkdir(parents=True)
-        if models is not None and models.is_dir():
-            for m in models.iterdir():
-                os.symlink(m, home / "models" / m.name)
+    def __init__(self, home: Path) -> None:
+        fresh_home(home)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.proc = subprocess.Popen([YOUJU, "chat", "--port", str(self.port)], env={**os.environ, "YOUJU_HOME": str(home)},
@@ -124,10 +121,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print one JSON summary instead of the Markdown table")
     args = ap.parse_args()
     qs = questions(args.questions)
-    models = Path(os.environ["YOUJU_HOME"]) / "models" if os.environ.get("YOUJU_HOME") else None
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "home", models)
+        server = Server(Path(tmp) / "home")
         try:
             server.client().predict(api_name="/prepare")  # waits for the start-up preparation
             rss_start = rss_mb(server.proc.pid)

@@ -289,14 +289,16 @@ class Store:
         step = max(1, total // max(n, 1))
         rows = db.execute("SELECT rowid, vector FROM (SELECT rowid, vector, ROW_NUMBER() OVER (ORDER BY rowid) AS k"
                           " FROM chunks) WHERE k % ? = 0 LIMIT ?", (step, n)).fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
-        return ids, vecs
+        return _id_vectors(rows, dimension)
 
     def vectors(self, dimension: int, batch: int = 10000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (rowids, vectors) in batches, for rebuilding the FAISS index."""
         cur = self._db().execute("SELECT rowid, vector FROM chunks ORDER BY rowid")
         while rows := cur.fetchmany(batch):
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
-            yield ids, vecs
+            yield _id_vectors(rows, dimension)
+
+
+def _id_vectors(rows: list[tuple[int, bytes]], dimension: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rowids, float32 vectors) from (rowid, vector blob) rows."""
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
