@@ -85,9 +85,14 @@ class AnswerSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class LLMSettings:
-    model: str = field(default="", metadata=_env("LLM"))  # local causal chat model (path or hub id)
+    # A local causal chat model (folder or hub id), or the base URL of an OpenAI-compatible server
+    # (http://127.0.0.1:11434/v1 for Ollama), whose model `server_model` names (empty: the server's
+    # only model). A key for the server, if it wants one, comes from YOUJU_LLM_API_KEY.
+    model: str = field(default="", metadata=_env("LLM"))
+    server_model: str = field(default="", metadata=_env("LLM_MODEL"))
     max_new_tokens: int = field(default=256, metadata=_env("LLM_MAX_NEW_TOKENS", 1))
     max_time: float = field(default=60.0, metadata=_env("LLM_MAX_TIME", 0))  # seconds before the answer is cut
+    connect_timeout: float = field(default=5.0, metadata=_env("LLM_CONNECT_TIMEOUT", 0))  # a server's first reply
 
     def __post_init__(self) -> None:
         _check(self)

@@ -119,3 +119,48 @@ def make_tiny_cross_encoder(folder: Path, seed: int = 0) -> Path:
     BertForSequenceClassification(config).save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder
+
+
+def make_answering_qwen(folder: Path, answer: str, steps: int = 150, seed: int = 0) -> Path:
+    """The tiny Qwen2 trained (a few seconds on the CPU) to reply `answer` to any youju prompt:
+    a model whose output a test can assert, served or loaded through the real paths."""
+    import random
+
+    import torch
+    from transformers import AutoTokenizer, Qwen2ForCausalLM
+
+    from youju.chat.llm import SYSTEM_PROMPT, USER_PROMPT
+
+    make_tiny_qwen(folder, seed)
+    tok = AutoTokenizer.from_pretrained(folder)
+    model = Qwen2ForCausalLM.from_pretrained(folder)
+    texts = [p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")]
+    rng = random.Random(seed)
+
+    def prompt() -> list[int]:
+        def passage(i: int) -> str:
+            text = rng.choice(texts)
+            start = rng.randrange(max(1, len(text) - 400))
+            return f"[{i}] {text[start:start + rng.randint(50, 400)]}"
+
+        user = USER_PROMPT["zh"].format(passages="\n\n".join(passage(i) for i in range(1, rng.randint(1, 5) + 1)),
+                                        question=rng.choice(texts)[:rng.randint(5, 30)])
+        msgs = [{"role": "system", "content": SYSTEM_PROMPT["zh"].format(refusal="资料中没有找到这个问题的答案。")},
+                {"role": "user", "content": user}]
+        return tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
+
+    target = tok(answer + "<|im_end|>")["input_ids"]
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        loss = torch.zeros(())
+        for ids in (prompt() for _ in range(4)):
+            labels = torch.tensor([[-100] * len(ids) + target])
+            loss = loss + model(input_ids=torch.tensor([ids + target]), labels=labels).loss / 4
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    model.save_pretrained(folder)
+    return folder

@@ -1,4 +1,4 @@
-"""The command line: one subcommand per noun (`youju ingest | ask | chat | list | remove |
+"""The command line: one subcommand per noun (`youju ingest | ask | chat | serve | list | remove |
 eval run|compare|validate|from-feedback`), each a thin shell over `youju.Youju`. Only the
 standard library is imported at start-up, so `youju --help` is instant; each command imports
 what it needs. Exit codes are documented in youju/errors.py and docs/RELIABILITY.md."""
@@ -29,6 +29,8 @@ EPILOG = """examples:
   youju ask --passages "成都至德眉资的动车要多久?"   the retrieved passages, with offsets
   youju list                           what is indexed
   youju chat                           the chat in a browser, on http://127.0.0.1:7860
+  youju serve                          an HTTP API on http://127.0.0.1:8000 (docs at /docs)
+  youju ask --llm http://127.0.0.1:11434/v1 --llm-model qwen2.5 "…"   an Ollama model writes the answer
   youju eval data/eval/sample.jsonl    run an evaluation set (youju eval run ...)
 
 exit codes: 0 success; 1 the command ran but its outcome failed (a file failed or was skipped,
@@ -50,8 +52,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _answer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, help="passages given to the answer (default 5)")
-    p.add_argument("--composer", choices=["extractive", "llm"], help="extractive sentences (default) or a local LLM")
-    p.add_argument("--llm", metavar="MODEL", help="local causal chat model for --composer llm (folder or hub id)")
+    p.add_argument("--composer", choices=["extractive", "llm"],
+                   help="extractive sentences (default; llm when --llm is given) or a local LLM")
+    p.add_argument("--llm", metavar="MODEL|URL",
+                   help="the LLM that writes the answer: a transformers chat model folder, or the base URL of an "
+                        "OpenAI-compatible server (Ollama http://127.0.0.1:11434/v1, vLLM, llama.cpp, LM Studio, "
+                        "transformers serve); env YOUJU_LLM. A server's API key, if any: env YOUJU_LLM_API_KEY")
+    p.add_argument("--llm-model", metavar="NAME",
+                   help="the model name to ask a server for (default: the server's only model; env YOUJU_LLM_MODEL)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,6 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     _common(p)
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", help="an HTTP API for other tools (FastAPI, OpenAI-compatible chat)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Serve the engine over HTTP: POST /v1/ask, /v1/documents (list, upload, "
+                                   "show, delete), and POST /v1/chat/completions so OpenAI clients can use youju "
+                                   "as a model (citations in the reply's `youju` field). Interactive docs at "
+                                   "/docs. Binds to 127.0.0.1 unless --host says otherwise.",
+                       epilog="example:\n  YOUJU_API_TOKEN=secret youju serve --port 8000\n"
+                              "  curl -H 'Authorization: Bearer secret' -d '{\"question\": \"南京都市圈的面积有多大\"}' "
+                              "-H 'content-type: application/json' http://127.0.0.1:8000/v1/ask")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--token", help="require `Authorization: Bearer TOKEN` on /v1 (env YOUJU_API_TOKEN, which "
+                                   "keeps it out of the process list)")
+    _answer_options(p)
+    _common(p)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("list", help="list indexed documents", description="List the documents in the index.")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -174,7 +199,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(changes={
         "home": args.home, "index": args.index, "model": args.model, "lang": args.lang,
         "retrieval.top_k": getattr(args, "k", None), "retrieval.mode": getattr(args, "retrieval", None),
-        "answer.composer": getattr(args, "composer", None), "llm.model": getattr(args, "llm", None),
+        "answer.composer": getattr(args, "composer", None) or ("llm" if getattr(args, "llm", None) else None),
+        "llm.model": getattr(args, "llm", None), "llm.server_model": getattr(args, "llm_model", None),
         "chunking.size": chunk_size,
         # a larger target than the default maximum raises the maximum with it
         "chunking.max_size": max(chunk_size, 600) if chunk_size else None})
@@ -323,6 +349,29 @@ def cmd_chat(args: argparse.Namespace) -> int:
         _say(t("chat_url", lang, url=f"http://{url_host}:{args.port}"))
         try:
             launch(yj, host=args.host, port=args.port, share=args.share, auth=auth, open_browser=args.open)
+        except OSError as exc:
+            raise InputError("err.cannot_listen", host=args.host, port=args.port, detail=exc) from None
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from youju.config import SAMPLE_CORPUS
+    from youju.errors import InputError
+
+    lang = _lang(args)
+    token = args.token or os.environ.get("YOUJU_API_TOKEN") or None
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not token:
+        _say(t("serve_open_host", lang, host=args.host))
+    from youju.app.serve import run
+
+    url_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    with _youju(args) as yj:
+        if yj.needs_sample_corpus():
+            _say(t("first_run", lang, path=SAMPLE_CORPUS))
+        yj.prepare()  # the model and index are ready before the first request
+        _say(t("serve_url", lang, url=f"http://{url_host}:{args.port}"))
+        try:
+            run(yj, host=args.host, port=args.port, token=token)
         except OSError as exc:
             raise InputError("err.cannot_listen", host=args.host, port=args.port, detail=exc) from None
     return EXIT_OK

@@ -1,8 +1,9 @@
-"""A local causal chat model through transformers (AutoModelForCausalLM and the tokenizer's
-chat template), CPU by default, streamed with TextIteratorStreamer. The prompt numbers the
-passages, asks for [n] after every claim, forbids outside knowledge and names the exact
-refusal sentence. Weak evidence is refused before the model runs, and whatever the model
-writes goes through the same verifier as extractive answers."""
+"""Answers written by a chat model. `ChatComposer` holds what every writer shares: the prompt
+(numbered passages, [n] after every claim, no outside knowledge, the exact refusal sentence),
+the refusal of weak evidence before the model runs, and the citation parsing and verifier that
+whatever the model writes goes through. `TransformersComposer` runs a local causal model
+in-process (AutoModelForCausalLM and the tokenizer's chat template, streamed with
+TextIteratorStreamer); `youju.chat.llm_server.ServerComposer` asks an OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from youju.chat.candidates import Sources
 from youju.chat.composer import TextStream, abstention, drain
@@ -20,10 +21,13 @@ from youju.chat.questions import QuestionInfo
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings, LLMSettings
 from youju.embeddings.base import Embedder
-from youju.errors import ModelError
+from youju.errors import LLMServerError, ModelError
 from youju.i18n import t
 from youju.modelload import load_model
 from youju.records import Answer, Citation, Hit
+
+if TYPE_CHECKING:
+    from youju.chat.extractive import ExtractiveComposer
 
 SYSTEM_PROMPT = {
     "zh": ("你是严谨的政策文件问答助手。只能依据用户给出的编号资料回答,不得使用资料以外的任何知识。"
@@ -38,24 +42,23 @@ SYSTEM_PROMPT = {
 USER_PROMPT = {"zh": "资料:\n{passages}\n\n问题:{question}", "en": "Passages:\n{passages}\n\nQuestion: {question}"}
 
 
-class TransformersComposer:
+class ChatComposer:
+    """The shared part of every chat-model writer; a subclass supplies `pieces(messages)`."""
+
     name = "llm"
 
     def __init__(self, settings: LLMSettings, embedder: Embedder | None, lang: str = "zh",
-                 answer: AnswerSettings | None = None, device: str = "cpu") -> None:
+                 answer: AnswerSettings | None = None) -> None:
         self.model_id = settings.model
         self.embedder = embedder
         self.lang = lang
         self.max_new_tokens = settings.max_new_tokens
         self.max_time = settings.max_time
         self.answer_settings = answer or AnswerSettings()
-        self.device = device
         self.verifier = Verifier(embedder, no_fact=(t("refusal", lang),), lang=lang)
-        self._loaded: tuple[Any, Any] | None = None  # (tokenizer, model)
-        self._lock = threading.Lock()
 
-    def for_lang(self, lang: str) -> TransformersComposer:
-        """The same loaded model, prompting and refusing in another language."""
+    def for_lang(self, lang: str) -> Self:
+        """The same model, prompting and refusing in another language."""
         if lang == self.lang:
             return self
         import copy
@@ -65,22 +68,12 @@ class TransformersComposer:
         other.verifier = Verifier(self.embedder, no_fact=(t("refusal", lang),), lang=lang)
         return other
 
-    def load(self):
-        """(tokenizer, model), loaded once. Raises ModelError with one readable sentence."""
-        with self._lock:
-            if self._loaded is None:
-                def load(target: str, local: bool):
-                    from transformers import AutoModelForCausalLM, AutoTokenizer
+    def pieces(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        raise NotImplementedError
 
-                    return (AutoTokenizer.from_pretrained(target, local_files_only=local),
-                            AutoModelForCausalLM.from_pretrained(target, local_files_only=local))
-
-                tok, model = load_model("llm", self.model_id, load)
-                if not getattr(tok, "chat_template", None):
-                    raise ModelError("err.llm_no_template", model=self.model_id)
-                model.to(self.device).eval()
-                self._loaded = (tok, model)
-            return self._loaded
+    def fallback(self) -> ChatComposer | ExtractiveComposer | None:
+        """Who answers when the model cannot be reached before it wrote anything (None: raise)."""
+        return None
 
     def compose(self, question: str, hits: list[Hit], history: list[Turn] | None = None,
                 sources: Sources | None = None) -> Answer:
@@ -95,17 +88,26 @@ class TransformersComposer:
                                 filtered=bool(sources and sources.filtered))
             yield answer.text
             return answer
-        tok, model = self.load()
         t1 = time.perf_counter()
         raw = ""
-        for piece in self._generate(tok, model, self.messages(question, hits, history)):
-            raw += piece
-            yield piece
+        notes: tuple[str, ...] = ()
+        try:
+            for piece in self.pieces(self.messages(question, hits, history)):
+                raw += piece
+                yield piece
+        except LLMServerError as exc:
+            fallback = None if raw else self.fallback()
+            if fallback is None and not raw:
+                raise
+            if fallback is not None:  # nothing written yet: the extractive answer, and why
+                answer = yield from fallback.stream(question, hits, history, sources)
+                return replace(answer, notes=(*answer.notes, t("llm_server_failed", self.lang, error=exc.text(self.lang))))
+            notes = (t("llm_server_cut", self.lang, error=exc.text(self.lang)),)  # keep what was written
         timings["compose"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         answer = self.finish(question, raw, hits, evidence.question)
         timings["verify"] = (time.perf_counter() - t2) * 1000
-        return replace(answer, timings=timings)
+        return replace(answer, timings=timings, notes=answer.notes + notes)
 
     def messages(self, question: str, hits: list[Hit], history: list[Turn] | None = None) -> list[dict[str, str]]:
         refusal = t("refusal", self.lang)
@@ -116,30 +118,6 @@ class TransformersComposer:
             msgs += [{"role": "user", "content": turn.standalone}, {"role": "assistant", "content": turn.answer.text}]
         msgs.append({"role": "user", "content": USER_PROMPT[self.lang].format(passages=passages, question=question)})
         return msgs
-
-    def _generate(self, tok, model, messages: list[dict[str, str]]) -> Iterator[str]:
-        from transformers import TextIteratorStreamer
-
-        inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
-                                         return_dict=True).to(self.device)
-        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=self.max_time + 30)
-        kwargs = dict(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens, max_time=self.max_time,
-                      do_sample=False, pad_token_id=tok.pad_token_id or tok.eos_token_id)
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                model.generate(**kwargs)
-            except BaseException as exc:  # surfaced below, in the caller's thread
-                errors.append(exc)
-                streamer.end()
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        yield from (piece for piece in streamer if piece)
-        thread.join()
-        if errors:
-            raise ModelError("err.llm_generate", detail=f"{type(errors[0]).__name__}: {errors[0]}")
 
     def finish(self, question: str, raw: str, hits: list[Hit], info: QuestionInfo | None = None) -> Answer:
         """Turn the model's text into a verified Answer: [n] means passage n; each citation is
@@ -167,3 +145,56 @@ class TransformersComposer:
         verified = self.verifier.verify(text, citations, info)
         return Answer(question, verified.text, verified.citations, tuple(hits), False, {}, verified.sentences,
                       composer=self.name)
+
+
+class TransformersComposer(ChatComposer):
+    """A local causal chat model (a folder or a hub id in the cache), loaded once, run in-process."""
+
+    def __init__(self, settings: LLMSettings, embedder: Embedder | None, lang: str = "zh",
+                 answer: AnswerSettings | None = None, device: str = "cpu") -> None:
+        super().__init__(settings, embedder, lang, answer)
+        self.device = device
+        self._loaded: tuple[Any, Any] | None = None  # (tokenizer, model)
+        self._lock = threading.Lock()
+
+    def load(self):
+        """(tokenizer, model), loaded once. Raises ModelError with one readable sentence."""
+        with self._lock:
+            if self._loaded is None:
+                def load(target: str, local: bool):
+                    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+                    return (AutoTokenizer.from_pretrained(target, local_files_only=local),
+                            AutoModelForCausalLM.from_pretrained(target, local_files_only=local))
+
+                tok, model = load_model("llm", self.model_id, load)
+                if not getattr(tok, "chat_template", None):
+                    raise ModelError("err.llm_no_template", model=self.model_id)
+                model.to(self.device).eval()
+                self._loaded = (tok, model)
+            return self._loaded
+
+    def pieces(self, messages: list[dict[str, str]]) -> Iterator[str]:
+        from transformers import TextIteratorStreamer
+
+        tok, model = self.load()
+        inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                         return_dict=True).to(self.device)
+        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=self.max_time + 30)
+        kwargs = dict(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens, max_time=self.max_time,
+                      do_sample=False, pad_token_id=tok.pad_token_id or tok.eos_token_id)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                model.generate(**kwargs)
+            except BaseException as exc:  # surfaced below, in the caller's thread
+                errors.append(exc)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        yield from (piece for piece in streamer if piece)
+        thread.join()
+        if errors:
+            raise ModelError("err.llm_generate", detail=f"{type(errors[0]).__name__}: {errors[0]}")

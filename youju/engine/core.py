@@ -114,7 +114,7 @@ class Engine:
         self._index: Index | None = None
         self._checked = False  # index checked against the embedder
         self._retriever: Retriever | None = None
-        self._llms: OrderedDict[str, Any] = OrderedDict()  # model path -> loaded TransformersComposer
+        self._llms: OrderedDict[str, Any] = OrderedDict()  # model path or URL -> its ChatComposer
         self._said: set[str] = set()  # notes already logged
         self._pinyin: tuple[int, dict[str, list[str]]] | None = None  # (index version, pinyin -> words)
         self._lock = threading.RLock()
@@ -311,7 +311,8 @@ class Engine:
         """Like `ask`, streamed: iterate the result for text pieces, then read `.answer`.
         A follow-up is rewritten against `conversation` (which then records the turn);
         `documents` restricts the search to those document ids; `composer` and `llm` (a local
-        model folder) choose who writes the answer for this question only; given `hits`,
+        model folder or an OpenAI-compatible server's base URL) choose who writes the answer for
+        this question only; given `hits`,
         retrieval is skipped."""
         return AnswerStream(self._answer(question, conversation, k, documents, composer, llm, retrieval, hits,
                                          lang or self.settings.lang))
@@ -394,21 +395,29 @@ class Engine:
         return ExtractiveComposer(self.embedder, lang, s.answer), note
 
     def _llm(self, model: str) -> Any:
-        """The loaded TransformersComposer for `model`, or the error text when it cannot load."""
+        """The chat composer for `model` (a local model folder, loaded; or a server URL), or the
+        error text when a local model cannot load. A server is only asked when a question comes."""
         from youju.chat.llm import TransformersComposer
+        from youju.chat.llm_server import ServerComposer, is_server_url
 
+        s = self.settings
+        key = f"{model} {s.llm.server_model}" if is_server_url(model) else model
         with self._lock:
-            if model in self._llms:
-                self._llms.move_to_end(model)
-                return self._llms[model]
-            s = self.settings
-            llm = TransformersComposer(replace(s.llm, model=model), self.embedder, s.lang, s.answer, s.device)
-            try:
-                llm.load()
-                loaded: Any = llm
-            except YoujuError as exc:
-                loaded = exc.text(s.lang)
-            self._llms[model] = loaded
+            if key in self._llms:
+                self._llms.move_to_end(key)
+                return self._llms[key]
+            settings = replace(s.llm, model=model)
+            loaded: Any
+            if is_server_url(model):
+                loaded = ServerComposer(settings, self.embedder, s.lang, s.answer)
+            else:
+                llm = TransformersComposer(settings, self.embedder, s.lang, s.answer, s.device)
+                try:
+                    llm.load()
+                    loaded = llm
+                except YoujuError as exc:
+                    loaded = exc.text(s.lang)
+            self._llms[key] = loaded
             while len(self._llms) > LLM_CACHE:
                 self._llms.popitem(last=False)
             return loaded

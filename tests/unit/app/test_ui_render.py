@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from youju.app.uploads import safe_upload_name, store_upload, store_uploads
 from youju.app.web.html import TurnView, chat_html, conversation_markdown, document_html, section_span, sources_html
-from youju.app.web.uploads import safe_upload_name, store_upload, store_uploads
 from youju.records import Answer, AnswerSentence, Chunk, Citation, Hit
 
 DOC = "标题\n\n一、第一节\n青岛港<b>吞吐量</b>达到6.6亿吨。其他内容。\n\n二、第二节\n与此无关。"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from youju.api import Youju
 from youju.app.render import DocText
+from youju.app.uploads import store_uploads
 from youju.app.web.html import TurnView, chat_html, conversation_markdown, document_html, sources_html
-from youju.app.web.uploads import store_uploads
 from youju.chat.conversation import Conversation
 from youju.config import ComposerName
 from youju.engine import Progress

@@ -14,14 +14,11 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 
 from youju.api import Youju
+from youju.app.concurrency import ANSWER_SLOTS
+from youju.app.uploads import UPLOAD_TYPES
 from youju.app.web import handlers as h
 from youju.app.web.html import chat_html, sources_html
-from youju.app.web.uploads import UPLOAD_TYPES
 from youju.i18n import t
-
-# Answers computed at once: the embedding runtime already uses every core for one question, so
-# on 2 cores one at a time gives the best throughput (bench/load_test.py).
-ANSWER_SLOTS = max(1, (os.cpu_count() or 2) // 2)
 
 
 def static(name: str) -> str:
