@@ -108,7 +108,9 @@ class Settings:
     `settings.with_({"retrieval.top_k": 3})`."""
 
     home: Path = field(default_factory=default_home, metadata=_env("HOME"))
-    index: Path | None = field(default=None, metadata=_env("INDEX"))  # None: <home>/index
+    # None: <home>/index. A folder, or an index on Milvus: a server (milvus://HOST:PORT/COLLECTION)
+    # or a Milvus Lite file (PATH.db); see `index_location`.
+    index: Path | None = field(default=None, metadata=_env("INDEX"))
     model: str = field(default=DEFAULT_MODEL, metadata=_env("MODEL"))  # "default", a folder, a hub id, "hashing"
     device: str = field(default="cpu", metadata=_env("DEVICE"))
     # How a mean-pooling model runs on the CPU: ONNX Runtime when the model folder has an export
@@ -130,6 +132,15 @@ class Settings:
     @property
     def index_dir(self) -> Path:
         return self.index if self.index is not None else self.home / "index"
+
+    @property
+    def index_location(self) -> str | Path:
+        """The index folder, a Milvus URI, or a Milvus Lite file. (A URI kept in a Path lost one
+        slash of its `//`: it is put back.)"""
+        text = str(self.index_dir)
+        if text.startswith("milvus:/"):
+            return "milvus://" + text[len("milvus:/"):].lstrip("/")
+        return self.index_dir
 
     @property
     def models_dir(self) -> Path:

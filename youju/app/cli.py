@@ -44,7 +44,9 @@ EVAL_COMMANDS = ("run", "compare", "validate", "from-feedback")
 def _common(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("common options")
     g.add_argument("--home", type=Path, help="data folder for models and the default index (env YOUJU_HOME)")
-    g.add_argument("--index", type=Path, metavar="DIR", help="use the index in DIR instead of <home>/index")
+    g.add_argument("--index", type=Path, metavar="DIR|URI",
+                   help="use the index in DIR instead of <home>/index; or on Milvus: a Milvus Lite file PATH.db, or "
+                        "a server milvus://HOST:PORT/COLLECTION (env YOUJU_INDEX; needs pip install '.[milvus]')")
     g.add_argument("--model", help="embedding model: 'default' (multilingual-e5-small), a sentence-transformers "
                                    "folder, or a hub id (env YOUJU_MODEL)")
     g.add_argument("--lang", choices=["zh", "en"], help="language of messages (default zh; env YOUJU_LANG)")
@@ -112,10 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="an HTTP API for other tools (FastAPI, OpenAI-compatible chat)",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Serve the engine over HTTP: POST /v1/ask, /v1/documents (list, upload, "
-                                   "show, delete), and POST /v1/chat/completions so OpenAI clients can use youju "
-                                   "as a model (citations in the reply's `youju` field). Interactive docs at "
-                                   "/docs. Binds to 127.0.0.1 unless --host says otherwise.",
+                       description="Serve the engine over HTTP: POST /v1/ask, /v1/documents (list, upload,\n"
+                                   "show, delete), and POST /v1/chat/completions so OpenAI clients can use youju\n"
+                                   "as a model (citations in the reply's `youju` field). Interactive docs at /docs.\n"
+                                   "Binds to 127.0.0.1 unless --host says otherwise.",
                        epilog="example:\n  YOUJU_API_TOKEN=secret youju serve --port 8000\n"
                               "  curl -H 'Authorization: Bearer secret' -d '{\"question\": \"南京都市圈的面积有多大\"}' "
                               "-H 'content-type: application/json' http://127.0.0.1:8000/v1/ask")
@@ -234,6 +236,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 from youju.errors import InputError
 
                 raise InputError("err.no_path", path=p)
+        location = _settings(args).index_location
+        if str(location).startswith("milvus://"):
+            from youju.errors import InputError
+
+            raise InputError("err.rebuild_milvus", uri=location)
         backup = set_aside(_settings(args).index_dir)
         if backup is not None:
             _say(t("index_set_aside", lang, path=backup))

@@ -308,6 +308,19 @@ def _ingest_uploads(yj: "Youju", files: list[Any], lang: str) -> dict[str, Any]:
 
 
 def run(yj: "Youju", host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
+    """Serve until Ctrl-C. The socket is bound here first, so a busy port is an OSError for the
+    caller to report (uvicorn would log it and exit)."""
+    import socket
+
     import uvicorn
 
-    uvicorn.run(create_app(yj, token), host=host, port=port, log_level="warning")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    server = uvicorn.Server(uvicorn.Config(create_app(yj, token), log_level="warning"))
+    server.run(sockets=[sock])

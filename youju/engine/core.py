@@ -23,7 +23,8 @@ from youju.engine.indexing import ingest
 from youju.errors import YoujuError
 from youju.i18n import t
 from youju.records import Answer, DocInfo, Document, Hit, IngestReport, Retrieval
-from youju.retrieval.index import DB_NAME, Index
+from youju.retrieval.backend import SearchIndex, open_index
+from youju.retrieval.index import DB_NAME
 from youju.retrieval.search import Retriever
 
 Stage = Literal["model", "index", "warm_up"]
@@ -111,7 +112,7 @@ class Engine:
         self.log = log
         self.timings: dict[str, float] = {}
         self._embedder: Embedder | None = None
-        self._index: Index | None = None
+        self._index: SearchIndex | None = None
         self._checked = False  # index checked against the embedder
         self._retriever: Retriever | None = None
         self._llms: OrderedDict[str, Any] = OrderedDict()  # model path or URL -> its ChatComposer
@@ -158,7 +159,7 @@ class Engine:
                 self.timings["prepare_model"] = time.perf_counter() - t0
             return self._embedder
 
-    def _index_checked(self, create: bool = False) -> Index:
+    def _index_checked(self, create: bool = False) -> SearchIndex:
         """The index, checked against the embedding model in use."""
         with self._lock:
             index = self._reader(create)
@@ -167,11 +168,11 @@ class Engine:
                 self._checked = True
             return index
 
-    def _reader(self, create: bool = False) -> Index:
+    def _reader(self, create: bool = False) -> SearchIndex:
         """The index without loading a model (for listing documents)."""
         with self._lock:
             if self._index is None:
-                self._index = Index.open(self.settings.index_dir, create=create,
+                self._index = open_index(self.settings.index_location, create=create,
                                          faiss_factory=self.settings.retrieval.faiss_index)
             return self._index
 
@@ -189,7 +190,7 @@ class Engine:
     def info(self) -> IndexInfo:
         """Counts and the model of the index (without loading the model)."""
         index = self._reader()
-        counts = index.store.counts()
+        counts = index.counts()
         embedder = index.embedder_info()
         return IndexInfo(index.path, counts["documents"], counts["chunks"], embedder.fingerprint if embedder else "",
                          index.manifest())
@@ -233,8 +234,7 @@ class Engine:
 
         analyse("南京都市圈的面积有多大?")  # loads jieba and its tagger
         try:
-            self._index_checked().dense()
-            self.retrieve("预热", k=1)
+            self.retrieve("预热", k=1)  # opens the index and loads its dense side
         except YoujuError:
             pass  # no index yet: nothing more to warm
         self.timings["load_model"] = time.perf_counter() - t0
@@ -258,17 +258,17 @@ class Engine:
                       lang=self.settings.lang)
 
     def documents(self) -> list[DocInfo]:
-        return self._reader().store.documents()
+        return self._reader().documents()
 
     def document(self, doc_id: str) -> Document | None:
         """The stored Document (cleaned text, title, metadata), or None."""
-        return self._reader().store.document(doc_id)
+        return self._reader().document(doc_id)
 
     def remove(self, doc_ids: list[str]) -> list[str]:
         """Remove documents from the index; returns the display names removed."""
         index = self._index_checked()
         wanted = set(doc_ids)
-        docs = [d for d in index.store.documents() if d.id in wanted]
+        docs = [d for d in index.documents() if d.id in wanted]
         if docs:
             with index.writer(self.embedder, self.embedder_name, self.settings.chunking) as writer:
                 writer.remove([d.path for d in docs])
@@ -349,7 +349,7 @@ class Engine:
         a reader of whole documents."""
         index = self._index_checked()
         return Sources(self.embedder.embed_query(question), index.sentence_vectors([h.chunk.id for h in hits]),
-                       lambda doc_id: (index.store.document(doc_id) or _EMPTY).text)
+                       lambda doc_id: (index.document(doc_id) or _EMPTY).text)
 
     def english_keywords(self, question: str) -> str:
         """For an English question, Chinese keywords to search Chinese documents with (names by
@@ -361,9 +361,9 @@ class Engine:
             return ""
         index = self._index_checked()
         with self._lock:
-            version = index.store.version()
+            version = index.version()
             if self._pinyin is None or self._pinyin[0] != version:
-                self._pinyin = (version, pinyin_index(index.store.vocabulary()))
+                self._pinyin = (version, pinyin_index(index.vocabulary()))
             pinyin = self._pinyin[1]
         return " ".join(chinese_keywords(question, pinyin))
 

@@ -20,7 +20,8 @@ from youju.i18n import t
 from youju.ingest.documents import ParsedFile, build_document, chunker_key, content_hash
 from youju.ingest.files import Discovery, FoundFile, file_problem
 from youju.records import Chunk, DocInfo, FileResult, IngestReport
-from youju.retrieval.index import Index, IndexWriter
+from youju.retrieval.backend import SearchIndex
+from youju.retrieval.backend import Writing as IndexWriter
 from youju.retrieval.store import StagedDocument
 
 ChunkProgress = Callable[[int, int], None]  # (chunks embedded, chunks found so far)
@@ -49,7 +50,7 @@ class _Pending:
     result: FileResult
 
 
-def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: str, chunking: ChunkingSettings,
+def ingest(found: Discovery, index: SearchIndex, embedder: Embedder, embedder_name: str, chunking: ChunkingSettings,
            *, prune: bool = False, progress: bool | ChunkProgress = True, count_tokens: bool = False,
            report: IngestReport | None = None, lang: str = "zh") -> IngestReport:
     """Index the files `discover` found. Fill `report` as it goes, so a caller interrupted by
@@ -57,7 +58,7 @@ def ingest(found: Discovery, index: Index, embedder: Embedder, embedder_name: st
     function called with (chunks embedded, chunks found so far), e.g. for a web page."""
     report = report if report is not None else IngestReport()
     report.results.extend(found.skipped)
-    known = {d.path: d for d in index.store.documents()}
+    known = {d.path: d for d in index.documents()}
     key = chunker_key(chunking)
     todo = []
     for f in found.files:

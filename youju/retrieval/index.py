@@ -24,9 +24,9 @@ from youju.config import ChunkingSettings
 from youju.embeddings.base import Embedder
 from youju.errors import EmptyIndexError, IndexBusyError, IndexDamagedError, IndexMismatchError
 from youju.i18n import Msg
-from youju.records import Chunk, Document
-from youju.retrieval.keywords import fts_document
-from youju.retrieval.store import StagedDocument, Store
+from youju.records import Chunk, DocInfo, Document
+from youju.retrieval.keywords import fts_document, fts_query
+from youju.retrieval.store import StagedDocument, Store, StoredChunk
 from youju.text.tokens import TOKENIZER_VERSION
 
 FORMAT_VERSION = 1
@@ -144,6 +144,33 @@ class Index:
 
     def is_empty(self) -> bool:
         return self.store.counts()["chunks"] == 0
+
+    def counts(self) -> dict[str, int]:
+        return self.store.counts()
+
+    def version(self) -> int:
+        return self.store.version()
+
+    def documents(self) -> list[DocInfo]:
+        return self.store.documents()
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.store.document(doc_id)
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        return self.store.doc_chunks(doc_id)
+
+    def chunks(self, rowids: list[int]) -> dict[int, StoredChunk]:
+        return self.store.chunks(rowids)
+
+    def vocabulary(self) -> list[str]:
+        return self.store.vocabulary()
+
+    def search_keywords(self, question: str, k: int, doc_ids: list[str] | None = None,
+                        bigram_weight: float = 1.0) -> list[tuple[int, float]]:
+        """BM25 top-k over the jieba words and CJK bigrams of the chunks, as (rowid, score)."""
+        match = fts_query(question)
+        return self.store.keyword_search(match, k, doc_ids, (1.0, bigram_weight)) if match else []
 
     def dense(self):
         """The FAISS index matching the store's current version (loaded, or rebuilt from the

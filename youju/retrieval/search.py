@@ -1,5 +1,5 @@
-"""question -> ranked Hits: dense (FAISS) and keyword (BM25 over jieba words and CJK bigrams,
-SQLite FTS5) retrieval, fused by weighted reciprocal-rank fusion, optionally reranked by a
+"""question -> ranked Hits: dense and keyword (BM25 over jieba words and CJK bigrams) retrieval
+from any backend (FAISS + SQLite FTS5 by default, or Milvus), fused by weighted reciprocal-rank fusion, optionally reranked by a
 cross-encoder. Each Hit keeps every retriever's score and rank, so a UI or a report can show
 why a passage ranked where it did."""
 
@@ -14,11 +14,8 @@ from youju.embeddings.base import Embedder
 from youju.errors import QuestionError
 from youju.modelload import load_model
 from youju.records import Hit, Retrieval
-from youju.retrieval.index import Index
-from youju.retrieval.keywords import fts_query
+from youju.retrieval.backend import Ranked, SearchIndex
 from youju.retrieval.store import StoredChunk
-
-Ranked = list[tuple[int, float]]  # (chunk rowid, score), best first
 
 
 def rrf(rankings: dict[str, Ranked], weights: dict[str, float], k: int) -> list[tuple[int, float]]:
@@ -33,7 +30,7 @@ def rrf(rankings: dict[str, Ranked], weights: dict[str, float], k: int) -> list[
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, settings: RetrievalSettings | None = None,
+    def __init__(self, index: SearchIndex, embedder: Embedder, settings: RetrievalSettings | None = None,
                  reranker: CrossEncoderReranker | None = None) -> None:
         self.index = index
         self.embedder = embedder
@@ -54,15 +51,14 @@ class Retriever:
             qvec = _timed(timings, "embed_query", lambda: self.embedder.embed_query(question))
             rankings["dense"] = _timed(timings, "dense_search", lambda: self.index.search_dense(qvec, n, doc_ids))
         if mode in ("hybrid", "keyword"):
-            match = fts_query(question)
-            rankings["keyword"] = _timed(timings, "keyword_search", lambda: (
-                self.index.store.keyword_search(match, n, doc_ids, (1.0, self.settings.bigram_weight)) if match else []))
+            rankings["keyword"] = _timed(timings, "keyword_search", lambda: self.index.search_keywords(
+                question, n, doc_ids, self.settings.bigram_weight))
         weights = {"dense": self.settings.dense_weight, "keyword": self.settings.keyword_weight}
         fused = _timed(timings, "fusion", lambda: rrf(rankings, weights, self.settings.rrf_k)
                        if len(rankings) > 1 else next(iter(rankings.values())))
         reranker = self.reranker
         keep = fused[: max(k, reranker.depth) if reranker else k]
-        stored = self.index.store.chunks([rowid for rowid, _ in keep])
+        stored = self.index.chunks([rowid for rowid, _ in keep])
         hits = self._hits(keep, stored, rankings)
         if reranker and hits:
             hits = _timed(timings, "rerank", lambda: reranker.rerank(question, hits))

@@ -219,3 +219,10 @@ def test_answers_run_one_slot_at_a_time_while_documents_are_served(tmp_path: Pat
             th.join()
     assert results == [200] * 4 and most[0] == 1
     assert listed.status_code == 200 and len(listed.json()) == 3
+
+
+def test_a_busy_port_is_one_clear_line(server: str, tmp_path: Path) -> None:
+    port = server.rsplit(":", 1)[1]
+    env = {**ENV, "YOUJU_HOME": str(tmp_path / "home"), "YOUJU_INDEX": str(tmp_path / "index")}
+    out = run_cli("serve", "--port", port, env=env, timeout=120)
+    assert out.returncode == 2 and f"127.0.0.1:{port}" in out.stderr and "Traceback" not in out.stderr
