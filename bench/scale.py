@@ -31,7 +31,7 @@ from common import CORPUS, EVAL_SET, header
 from youju.config import ChunkingSettings
 from youju.evaluation.stats import percentile
 from youju.records import Chunk, Document
-from youju.retrieval.backend import open_index
+from youju.retrieval.backend import is_milvus, open_index
 from youju.retrieval.index import DB_NAME
 from youju.retrieval.keywords import fts_query
 from youju.retrieval.store import StagedDocument
@@ -67,7 +67,7 @@ def synthetic_document(n: int, sentences: list[str], rng: random.Random) -> tupl
     return doc, chunks
 
 
-def build(path: Path, size: int, sentences: list[str], factory: str, batch_docs: int = 20) -> dict[str, float]:
+def build(path: str, size: int, sentences: list[str], factory: str, batch_docs: int = 20) -> dict[str, float]:
     """Grow the index at `path` to `size` chunks (rounded up to whole documents)."""
     rng = random.Random(size)
     index = open_index(path, create=True, faiss_factory=factory)
@@ -92,14 +92,15 @@ def build(path: Path, size: int, sentences: list[str], factory: str, batch_docs:
             "chunks": docs * CHUNKS_PER_DOC}
 
 
-def time_queries(path: Path, factory: str, questions: list[str], k: int) -> dict[str, list[float]]:
+def time_queries(path: str, factory: str, questions: list[str], k: int) -> dict[str, list[float]]:
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     index = open_index(path, faiss_factory=factory)
     index.search_dense(rng.standard_normal(DIM).astype(np.float32), 1)  # load the dense side once, as an app does
     load_s = time.perf_counter() - t0
     out: dict[str, list[float]] = {"keyword": [], "matching": [], "dense": [], "load_s": [load_s]}
-    raw = sqlite3.connect(path / DB_NAME) if (path / DB_NAME).exists() else None  # finding matches, unscored
+    db = Path(path) / DB_NAME
+    raw = sqlite3.connect(db) if not is_milvus(path) and db.exists() else None  # finding matches, unscored
     for q in questions:
         if raw is not None:
             t = time.perf_counter()
@@ -126,19 +127,20 @@ def main() -> None:
     ap.add_argument("-k", type=int, default=30, help="candidates per retriever (the hybrid default)")
     ap.add_argument("--backend", choices=["default", "milvus"], default="default",
                     help="default: SQLite FTS5 + FAISS; milvus: a Milvus Lite file (BM25 and FLAT in Milvus)")
-    ap.add_argument("--dir", type=Path, help="where to build (default: a temporary folder, removed after)")
+    ap.add_argument("--dir", help="where to build: a folder, a .db file or a milvus:// URI (default: a temporary "
+                                  "folder, removed after)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     questions = [json.loads(line)["question"] for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line]
     sentences = corpus_sentences()
     tmp = tempfile.TemporaryDirectory(prefix="youju-scale-")
-    path = args.dir or Path(tmp.name) / ("index.db" if args.backend == "milvus" else "index")
+    path = args.dir or str(Path(tmp.name) / ("index.db" if args.backend == "milvus" else "index"))
     rows = []
     for size in sizes:
         print(f"building {size:,} chunks ({args.factory})", flush=True)
         built = build(path, size, sentences, args.factory)
         times = time_queries(path, args.factory, questions, args.k)
-        db_mb = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+        db_mb = sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6  # 0 for a server
         rows.append((built["chunks"], built["added"] / built["store_s"], db_mb, times))
     tmp.cleanup()
     print()

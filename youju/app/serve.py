@@ -33,14 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from youju.app.concurrency import ANSWER_SLOTS
-from youju.errors import (
-    EmptyIndexError,
-    IndexBusyError,
-    InputError,
-    ModelError,
-    SearchIndexError,
-    YoujuError,
-)
+from youju.errors import EmptyIndexError, IndexBusyError, InputError, ModelError, YoujuError
 from youju.i18n import t
 
 if TYPE_CHECKING:
@@ -100,9 +93,7 @@ def status_of(exc: YoujuError) -> int:
         return 409  # nothing indexed yet: upload documents first
     if isinstance(exc, IndexBusyError | ModelError):
         return 503
-    if isinstance(exc, SearchIndexError):
-        return 500
-    return 500
+    return 500  # a damaged index, or anything else the caller cannot fix
 
 
 def error_body(kind: str, message: str, code: str | None = None) -> dict[str, Any]:
@@ -152,6 +143,13 @@ def create_app(yj: "Youju", token: str | None = None, slots: Slots | None = None
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(error_body("internal_error", f"{type(exc).__name__}: {exc}"), 500)
 
+    @app.middleware("http")
+    async def _too_large(request: Request, call_next: Any) -> Any:
+        """Refused before the body is read (and spooled to disk), not after."""
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_BYTES:
+            return JSONResponse(error_body("too_large", t("err.api_too_large", lang0, mb=MAX_UPLOAD_BYTES >> 20)), 413)
+        return await call_next(request)
+
     @app.get("/health", include_in_schema=False)
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": youju.__version__}
@@ -190,10 +188,7 @@ def create_app(yj: "Youju", token: str | None = None, slots: Slots | None = None
         return {"removed": yj.remove([doc_id])}
 
     @app.post("/v1/documents", dependencies=auth, summary="Upload and index files")
-    def upload(request: Request, files: list[UploadFile] = File(...)) -> dict[str, Any]:  # noqa: B008
-        size = int(request.headers.get("content-length") or 0)
-        if size > MAX_UPLOAD_BYTES:
-            raise HTTPException(413, t("err.api_too_large", lang0, mb=MAX_UPLOAD_BYTES >> 20))
+    def upload(files: list[UploadFile] = File(...)) -> dict[str, Any]:  # noqa: B008
         return _ingest_uploads(yj, files, lang0)
 
     @app.get("/v1/models", dependencies=auth, summary="The model list OpenAI clients ask for")

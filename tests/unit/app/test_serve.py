@@ -226,3 +226,19 @@ def test_a_busy_port_is_one_clear_line(server: str, tmp_path: Path) -> None:
     env = {**ENV, "YOUJU_HOME": str(tmp_path / "home"), "YOUJU_INDEX": str(tmp_path / "index")}
     out = run_cli("serve", "--port", port, env=env, timeout=120)
     assert out.returncode == 2 and f"127.0.0.1:{port}" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(server: str) -> None:
+    import socket
+
+    from youju.app.serve import MAX_UPLOAD_BYTES
+
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:  # the headers only: no body follows
+        s.sendall(f"POST /v1/documents HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+                  f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {MAX_UPLOAD_BYTES + 1}\r\n\r\n"
+                  .encode())
+        reply = b""
+        while b"200 MB" not in reply and (chunk := s.recv(65536)):  # head and body may come apart
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 413") and "200 MB".encode() in reply

@@ -137,3 +137,11 @@ def test_cli_ingest_list_ask_on_a_milvus_lite_file(tmp_path: Path) -> None:
     assert sorted(d["doc"] for d in listed) == sorted(LINJIANG)
     answer = json.loads(run_cli("ask", "--json", "--index", db, "临江市智能制造产业基金规模多大?", env=env).stdout)
     assert "30亿元" in answer["answer"] and answer["citations"][0]["doc"] == "临江产业基金.txt"
+
+
+def test_a_milvus_server_that_is_down_is_one_line_exit_3(tmp_path: Path) -> None:
+    from helpers.servers import free_port
+
+    uri = f"milvus://127.0.0.1:{free_port()}/policies"
+    out = run_cli("list", "--index", uri, env={"YOUJU_HOME": str(tmp_path), "YOUJU_MODEL": "hashing:64"})
+    assert out.returncode == 3 and f"无法使用 Milvus 索引 {uri}" in out.stderr and "Traceback" not in out.stderr
