@@ -248,11 +248,9 @@ class MilvusIndex:
             it.close()
 
     def counts(self) -> dict[str, int]:
-        def count(part: str) -> int:
-            return int(self.client.query(self.name(part), filter="", output_fields=["count(*)"])[0]["count(*)"])
-
-        docs = count("docs")
-        return {"documents": docs, "chunks": sum(d.chunks for d in self.documents()) if docs else 0}
+        """Committed documents and their chunks (half-written chunks are not counted)."""
+        docs = self.documents()
+        return {"documents": len(docs), "chunks": sum(d.chunks for d in docs)}
 
     def is_empty(self) -> bool:
         return self.counts()["chunks"] == 0
@@ -289,7 +287,8 @@ class MilvusIndex:
     def chunks(self, rowids: list[int]) -> dict[int, StoredChunk]:
         if not rowids or not self._has_chunks():
             return {}
-        rows = self.client.query(self.name("chunks"), filter=f"rowid in {lit(rowids)}", output_fields=["rowid", "chunk_id", "doc_id", "text", "info"])
+        rows = self.client.query(self.name("chunks"), filter=f"rowid in {lit(rowids)}",
+                                 output_fields=["rowid", "chunk_id", "doc_id", "text", "info"])
         docs = self._doc_rows(sorted({r["doc_id"] for r in rows}))
         return {r["rowid"]: StoredChunk(r["rowid"], self._chunk(r), docs[r["doc_id"]]["source"],
                                         docs[r["doc_id"]]["title"])
