@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,13 @@ def spans(hits) -> list[tuple[str, int, int]]:
     return [(h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in hits]
 
 
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a bench starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def fresh_home(home: Path) -> Path:

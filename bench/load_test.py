@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import REPO, fresh_home, header
+from common import REPO, free_port, fresh_home, header
 
 YOUJU = str(Path(sys.executable).with_name("youju"))
 SETS = [REPO / "data" / "eval" / "sample.jsonl", REPO / "data" / "eval" / "sample-new.jsonl"]
@@ -39,12 +38,6 @@ def questions(n: int) -> list[str]:
 def last_turn(chat_html: str) -> str:
     """The newest question and answer of a chat page, without its timing."""
     return _TURN.sub("", _TIME.sub("", chat_html.rsplit("<div class='yj-msg yj-user'>", 1)[-1]))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,18 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import REPO, header
+from common import REPO, free_port, header
 
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 QUESTIONS = ["成都至德眉资的动车要多久?", "南京都市圈包括哪些地方?", "深圳市国土面积是多少?", "杭州都市圈要实现哪三张网的融合?",
              "川渝之间的省际高速公路通道有几条?", "上海都市圈的面积有多大?", "武汉城市圈首次联席会是哪天召开的?"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def session(browser, home: Path, questions: list[str], shots: Path | None,

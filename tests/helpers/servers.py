@@ -7,11 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from helpers import REPO
 
 
 def free_port() -> int:
@@ -20,12 +23,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
-            raise RuntimeError(f"server exited with {proc.returncode}: {out[-2000:]}")
+            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -36,17 +38,22 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> Non
 
 @contextmanager
 def running(cmd: list[str], health_url: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
-    try:
-        wait_until_up(health_url, proc)
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    """The server started, up (its `health_url` answers) and stopped afterwards. Its output goes
+    to a file, shown if it exits early (a pipe nobody reads would fill and stall it)."""
+    with tempfile.TemporaryDirectory(prefix="youju-server-") as tmp:
+        log = Path(tmp) / "server.log"
+        with open(log, "w") as out:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
+                                    env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})})
+            try:
+                wait_until_up(health_url, proc, log)
+                yield proc
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
 
 @contextmanager

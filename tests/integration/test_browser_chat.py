@@ -8,27 +8,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from helpers import CORPUS, REPO, run_cli
 from helpers.browser import browser, screenshot  # noqa: F401 - the fixture
+from helpers.servers import free_port, running
 
 pytestmark = pytest.mark.slow
 
 EVIL = ("恶意文档测试\n\n青岛港<script>window.__pwned = 1</script>吞吐量创新高。"
         "<img src=x onerror=\"window.__pwned = 2\">青岛港货物吞吐量达到6.6亿吨。")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +36,10 @@ def app(tmp_path_factory):
     env = {**os.environ, "YOUJU_HOME": str(home), "YOUJU_MODEL": "hashing:256", "YOUJU_MIN_ANSWERABLE": "0",
            "PYTHONPATH": str(REPO)}
     assert run_cli("ingest", str(docs), env=env).returncode == 0
-    port = _free_port()
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "youju", "chat", "--port", str(port)], env=env, cwd=REPO,
-                            stdout=log, stderr=subprocess.STDOUT)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("youju chat exited: " + (home / "server.log").read_text())
-            time.sleep(0.5)
-    yield {"url": url, "home": home, "docs": docs}
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    with running([sys.executable, "-m", "youju", "chat", "--port", str(port)], url, env=env):
+        yield {"url": url, "home": home, "docs": docs}
 
 
 @pytest.fixture

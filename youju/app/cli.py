@@ -236,12 +236,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 from youju.errors import InputError
 
                 raise InputError("err.no_path", path=p)
-        location = _settings(args).index_location
-        if str(location).startswith("milvus://"):
+        settings = _settings(args)
+        if str(settings.index_location).startswith("milvus://"):
             from youju.errors import InputError
 
-            raise InputError("err.rebuild_milvus", uri=location)
-        backup = set_aside(_settings(args).index_dir)
+            raise InputError("err.rebuild_milvus", uri=settings.index_location)
+        backup = set_aside(settings.index_dir)
         if backup is not None:
             _say(t("index_set_aside", lang, path=backup))
     with _youju(args) as yj:

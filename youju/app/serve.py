@@ -183,9 +183,13 @@ def create_app(yj: "Youju", token: str | None = None, slots: Slots | None = None
 
     @app.delete("/v1/documents/{doc_id}", dependencies=auth, summary="Remove a document from the index")
     def remove(doc_id: str) -> dict[str, Any]:
-        if not any(d.id == doc_id for d in _documents(yj)):
+        try:
+            removed = yj.remove([doc_id])  # the names removed: none when there is no such document
+        except EmptyIndexError:
+            removed = []
+        if not removed:
             raise HTTPException(404, t("err.api_no_document", lang0, doc=doc_id))
-        return {"removed": yj.remove([doc_id])}
+        return {"removed": removed}
 
     @app.post("/v1/documents", dependencies=auth, summary="Upload and index files")
     def upload(files: list[UploadFile] = File(...)) -> dict[str, Any]:  # noqa: B008

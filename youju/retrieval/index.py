@@ -43,6 +43,13 @@ class EmbedderInfo:
     name: str
 
 
+def check_fingerprint(info: EmbedderInfo | None, where: object, fingerprint: str) -> None:
+    """Refuse an index whose vectors came from another embedding model (any backend)."""
+    if info and info.fingerprint != fingerprint:
+        raise IndexMismatchError("err.index_model", path=where, name=info.name, found=info.fingerprint,
+                                 current=fingerprint)
+
+
 @dataclass
 class _Commit:
     """One commit's changes, kept until the in-memory FAISS index mirrors them."""
@@ -112,10 +119,7 @@ class Index:
         return EmbedderInfo(**info) if info else None
 
     def check_embedder(self, fingerprint: str) -> None:
-        info = self.embedder_info()
-        if info and info.fingerprint != fingerprint:
-            raise IndexMismatchError("err.index_model", path=self.path, name=info.name, found=info.fingerprint,
-                                     current=fingerprint)
+        check_fingerprint(self.embedder_info(), self.path, fingerprint)
 
     def close(self) -> None:
         self.store.close()

@@ -11,13 +11,21 @@ def fts_document(text: str) -> tuple[str, str]:
     return " ".join(words(text)), " ".join(bigrams(text))
 
 
+def query_terms(text: str) -> tuple[list[str], list[str]]:
+    """A question's keyword terms, each once: its content words and the bigrams of its text
+    without question words (what every keyword backend searches for)."""
+    pairs = [b for b in bigrams(strip_question_words(text)) if len(b) == 2]
+    return (list(dict.fromkeys(words(text, drop_question_words=True, search_mode=False))),
+            list(dict.fromkeys(pairs)))
+
+
 def fts_query(text: str, use_bigrams: bool = True) -> str | None:
     """An FTS5 MATCH expression: any of the question's content words or bigrams (quoted, so
     no token is read as query syntax). None when the question has no usable keyword."""
-    terms = [f'words:"{_quote(w)}"' for w in dict.fromkeys(words(text, drop_question_words=True, search_mode=False))]
+    q_words, q_bigrams = query_terms(text)
+    terms = [f'words:"{_quote(w)}"' for w in q_words]
     if use_bigrams:
-        pairs = [b for b in bigrams(strip_question_words(text)) if len(b) == 2]
-        terms += [f'bigrams:"{_quote(b)}"' for b in dict.fromkeys(pairs)]
+        terms += [f'bigrams:"{_quote(b)}"' for b in q_bigrams]
     return " OR ".join(terms) if terms else None
 
 

@@ -35,10 +35,10 @@ from youju.errors import EmptyIndexError, IndexMismatchError, InputError, Search
 from youju.i18n import Msg
 from youju.records import Chunk, DocInfo, Document
 from youju.retrieval.backend import Ranked, Slices
-from youju.retrieval.index import FORMAT_VERSION, EmbedderInfo
-from youju.retrieval.keywords import fts_document
+from youju.retrieval.index import FORMAT_VERSION, EmbedderInfo, check_fingerprint
+from youju.retrieval.keywords import fts_document, query_terms
 from youju.retrieval.store import StagedDocument, StoredChunk
-from youju.text.tokens import TOKENIZER_VERSION, bigrams, strip_question_words, words
+from youju.text.tokens import TOKENIZER_VERSION
 
 TEXT_PART = 16000  # characters of document text per `_texts` row (VARCHAR holds 65,535 bytes)
 VARCHAR_MAX = 65535
@@ -218,10 +218,7 @@ class MilvusIndex:
         return self._embedder
 
     def check_embedder(self, fingerprint: str) -> None:
-        info = self.embedder_info()
-        if info and info.fingerprint != fingerprint:
-            raise IndexMismatchError("err.index_model", path=self.path, name=info.name, found=info.fingerprint,
-                                     current=fingerprint)
+        check_fingerprint(self.embedder_info(), self.path, fingerprint)
 
     def manifest(self) -> dict[str, Any] | None:
         info = self.embedder_info()
@@ -334,8 +331,7 @@ class MilvusIndex:
                         bigram_weight: float = 1.0) -> Ranked:
         """BM25 over the hashed words and bigrams, summed with the bigram weight (the same terms
         as the FTS5 query: the question's content words, its bigrams without question words)."""
-        q_words = list(dict.fromkeys(words(question, drop_question_words=True, search_mode=False)))
-        q_bigrams = list(dict.fromkeys(b for b in bigrams(strip_question_words(question)) if len(b) == 2))
+        q_words, q_bigrams = query_terms(question)
         scores: dict[int, float] = {}
         for col, tokens, weight in (("words_terms", q_words, 1.0), ("bigram_terms", q_bigrams, bigram_weight)):
             if tokens and weight:
