@@ -64,7 +64,7 @@ class RetrievalSettings:
     keyword_weight: float = field(default=1.0, metadata=_env("KEYWORD_WEIGHT", 0))
     bigram_weight: float = field(default=1.0, metadata=_env("BIGRAM_WEIGHT", 0))  # bigram column vs words column
     reranker: str = field(default="", metadata=_env("RERANKER"))  # optional CrossEncoder (path or hub id)
-    faiss_index: str = field(default="Flat", metadata=_env("FAISS_INDEX"))  # any faiss factory string
+    faiss_index: str = field(default="auto", metadata=_env("FAISS_INDEX"))  # "auto" (by size) or a faiss factory string
 
     def __post_init__(self) -> None:
         _check(self)

@@ -74,7 +74,7 @@ def ingest(found: Discovery, index: SearchIndex, embedder: Embedder, embedder_na
             todo.append(f)
     gone = [p for p in known if prune and not Path(p).exists()]
     if not todo and not gone:
-        index.repair_manifest(chunking)  # e.g. after a crash between a commit and its manifest
+        index.repair(chunking)  # e.g. after a crash between a commit and its manifest or posting lists
         return report
     t0 = time.perf_counter()
     if todo:

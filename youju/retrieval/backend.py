@@ -75,12 +75,12 @@ class SearchIndex(Protocol):
 
     def manifest(self) -> dict[str, Any] | None: ...
 
-    def repair_manifest(self, chunking: ChunkingSettings) -> None: ...
+    def repair(self, chunking: ChunkingSettings) -> None: ...
 
     def writer(self, embedder: Embedder, name: str, chunking: ChunkingSettings) -> AbstractContextManager[Any]: ...
 
 
-def open_index(location: str | Path, *, create: bool = False, faiss_factory: str = "Flat") -> SearchIndex:
+def open_index(location: str | Path, *, create: bool = False, faiss_factory: str = "auto") -> SearchIndex:
     """The index at `location`: a Milvus URI or .db file, else an index folder."""
     if is_milvus(location):
         from youju.retrieval.milvus import MilvusIndex

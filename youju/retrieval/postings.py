@@ -1,0 +1,263 @@
+"""Keyword search for large indexes: the FTS5 keyword columns as posting lists in numpy arrays,
+scored with FTS5's own BM25 (so the ranking is the same) at a cost that grows with the
+question's informative terms only.
+
+FTS5's `bm25()` scores every row that holds any query term, in a per-row callback: at a million
+chunks that is most of the 0.67 s a question took (bench/scale.py). Here a question term's
+posting list is a slice of two arrays (rows, term counts), the BM25 sum is a few vectorised
+operations, and MaxScore pruning (see `_max_score`) adds the frequent terms, whose lists are
+the longest and whose IDF is the lowest, only to the rows that can still reach the top k.
+
+The lists are a cache of the store, like the FAISS file: `keywords-<version>/` is written by
+the index writer at the end of an ingest, for the store version it describes, and is used only
+while the store is at that version. A crash before it is written leaves the FTS5 search (same
+answers, slower) until the next ingest writes it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+_Lengths = TypeVar("_Lengths", float, np.ndarray)
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+IDF_FLOOR = 1e-6  # what FTS5 gives a term in half the rows or more
+_SEPARATOR = re.compile(r"[^\w.%]|_")  # FTS5 unicode61 with tokenchars '.%': letters, digits, '.', '%'
+_COLUMNS = ("w", "b")  # words, bigrams: the two FTS5 columns
+FILES = ("keys", "offsets", "rows", "counts", "partials", "lengths")
+
+
+def idf(n: int, n_rows: int) -> float:
+    """FTS5's BM25 IDF for a term in `n` of `n_rows` rows (floored, never negative)."""
+    value = math.log((n_rows - n + 0.5) / (n + 0.5)) if n_rows else 0.0
+    return value if value > 0 else IDF_FLOOR
+
+
+def length_norm(tokens: _Lengths, avgdl: float) -> _Lengths:
+    """BM25's length term for rows of `tokens` tokens (FTS5: all columns of the row)."""
+    return K1 * (1 - B + B * tokens / (avgdl or 1.0))
+
+
+def fts_tokens(text: str) -> list[str]:
+    """A keyword column's text as FTS5's tokenizer splits it (case folded, split at anything
+    but letters, digits, '.' and '%')."""
+    text = text.lower()
+    if text.replace(" ", "").isalnum():  # the usual case, checked in C: nothing to split at
+        return text.split()
+    return _SEPARATOR.sub(" ", text).split()
+
+
+def term_key(column: int, token: str) -> int:
+    """A term (column, token) as a 64-bit key (the lists are found by binary search on keys)."""
+    return int.from_bytes(hashlib.blake2b(f"{_COLUMNS[column]}:{token}".encode(), digest_size=8).digest(),
+                          "little") >> 1
+
+
+class Postings:
+    """Posting lists of one store version: sorted term keys, each key's slice of `rows` (chunk
+    rowids, ascending) and `counts` (occurrences in the row), and each row's token count."""
+
+    def __init__(self, keys: np.ndarray, offsets: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+                 lengths: np.ndarray, n_rows: int, n_tokens: int, version: int,
+                 partials: np.ndarray | None = None) -> None:
+        self.keys, self.offsets, self.rows, self.counts = keys, offsets, rows, counts
+        self.lengths = lengths  # tokens per rowid (0 for rowids not in the store)
+        self.n_rows, self.n_tokens, self.version = n_rows, n_tokens, version
+        self._norm = length_norm(np.asarray(lengths, dtype=np.float64), n_tokens / n_rows if n_rows else 1.0)
+        # each posting's BM25 part before IDF at column weight 1 (the default), computed once
+        self.partials = partials if partials is not None else self._partials(1.0, 0, len(rows))
+
+    def _partials(self, weight: float, start: int, end: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """tf (K1 + 1) / (tf + norm) for postings start:end (or those of `rows` among them)."""
+        rows = self.rows[start:end] if rows is None else rows
+        freq = weight * self.counts[start:end].astype(np.float64)
+        return freq * (K1 + 1) / (freq + self._norm[rows])
+
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, db: sqlite3.Connection, version: int, batch: int = 20000) -> Postings:
+        """Posting lists of every row of the FTS5 table (read once, in batches)."""
+        vocabs: tuple[dict[str, int], dict[str, int]] = ({}, {})  # per column: token -> term id
+        terms, rows, counts = [], [], []
+        length_rows, length_values = [], []
+        cur = db.execute("SELECT rowid, words, bigrams FROM chunks_fts ORDER BY rowid")
+        while part := cur.fetchmany(batch):
+            rowids = np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part))
+            total = np.zeros(len(part), dtype=np.int64)
+            for column, vocab in enumerate(vocabs):
+                tokens = [fts_tokens(r[1 + column]) for r in part]
+                sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=len(part))
+                total += sizes
+                flat = [t for row in tokens for t in row]
+                for token in set(flat).difference(vocab):
+                    vocab[token] = len(vocabs[0]) + len(vocabs[1])
+                ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+                # (term, row) pairs counted: the row's index in this batch is the low part
+                pair, n = np.unique(ids * len(part) + np.repeat(np.arange(len(part)), sizes), return_counts=True)
+                terms.append(pair // len(part))
+                rows.append(rowids[pair % len(part)])
+                counts.append(np.minimum(n, 65535).astype(np.uint16))
+            length_rows.append(rowids)
+            length_values.append(total)
+        keys = np.zeros(len(vocabs[0]) + len(vocabs[1]), dtype=np.int64)
+        for column, vocab in enumerate(vocabs):
+            keys[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))] = \
+                np.fromiter((term_key(column, t) for t in vocab), dtype=np.int64, count=len(vocab))
+        return cls._assemble(keys, terms, rows, counts, length_rows, length_values, version)
+
+    @classmethod
+    def _assemble(cls, keys_by_id: np.ndarray, terms: list[np.ndarray], rows: list[np.ndarray],
+                  counts: list[np.ndarray], length_rows: list[np.ndarray], length_values: list[np.ndarray],
+                  version: int) -> Postings:
+        term = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64)
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        # Lists in key order; a stable sort on each term's rank keeps the rows ascending within
+        # a list (they arrive in rowid order, ascending within each batch's terms).
+        by_key = np.argsort(keys_by_id)
+        rank = np.empty(len(by_key), dtype=np.int32)
+        rank[by_key] = np.arange(len(by_key), dtype=np.int32)
+        term_rank = rank[term]
+        order = np.argsort(term_rank, kind="stable")
+        keys = keys_by_id[by_key]
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(term_rank, minlength=len(keys)))]).astype(np.int64)
+        all_rows = np.concatenate(length_rows) if length_rows else np.zeros(0, dtype=np.int64)
+        all_lengths = np.concatenate(length_values) if length_values else np.zeros(0, dtype=np.int64)
+        lengths = np.zeros(int(all_rows.max()) + 1 if len(all_rows) else 0, dtype=np.float32)
+        lengths[all_rows] = all_lengths
+        row_dtype = np.int32 if len(lengths) < 2**31 else np.int64
+        return cls(keys, offsets, row[order].astype(row_dtype),
+                   (np.concatenate(counts) if counts else np.zeros(0, dtype=np.uint16))[order],
+                   lengths, len(all_rows), int(all_lengths.sum()), version)
+
+    # --- files ------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write to `folder` atomically (a half-written copy is never read)."""
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name in FILES:
+            np.save(tmp / f"{name}.npy", getattr(self, name))
+        (tmp / "stats.json").write_text(json.dumps(
+            {"rows": self.n_rows, "tokens": self.n_tokens, "version": self.version}))
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> Postings:
+        """Memory-mapped (the lists stay on disk until a question reads them); raises OSError or
+        ValueError for a missing or damaged folder."""
+        stats = json.loads((folder / "stats.json").read_text())
+        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in FILES}
+        if len(arrays["offsets"]) != len(arrays["keys"]) + 1 or len(arrays["rows"]) != len(arrays["counts"]):
+            raise ValueError(f"inconsistent posting lists in {folder}")
+        if len(arrays["partials"]) != len(arrays["rows"]):
+            raise ValueError(f"inconsistent posting lists in {folder}")
+        return cls(arrays["keys"], arrays["offsets"], arrays["rows"], arrays["counts"], np.asarray(arrays["lengths"]),
+                   int(stats["rows"]), int(stats["tokens"]), int(stats["version"]), arrays["partials"])
+
+    # --- searching --------------------------------------------------------------------------
+
+    def _slice(self, key: int) -> tuple[int, int]:
+        i = int(np.searchsorted(self.keys, key))
+        if i < len(self.keys) and int(self.keys[i]) == key:
+            return int(self.offsets[i]), int(self.offsets[i + 1])
+        return 0, 0
+
+    def search(self, q_words: list[str], q_bigrams: list[str], k: int, weights: tuple[float, float],
+               allowed: np.ndarray | None = None) -> list[tuple[int, float]] | None:
+        """BM25 top-k as (rowid, score), as FTS5's `bm25()` with these column weights would rank
+        the rows holding any term. `allowed`: the only rowids to return. None when a term is not
+        one FTS5 token (FTS5 would search it as a phrase): the caller asks FTS5 instead."""
+        spans: list[tuple[int, int, float, float]] = []  # (start, end, idf, column weight)
+        for column, tokens in ((0, q_words), (1, q_bigrams)):
+            for token in tokens:
+                parts = fts_tokens(token)
+                if len(parts) != 1:
+                    return None
+                start, end = self._slice(term_key(column, parts[0]))
+                if end > start and weights[column]:
+                    spans.append((start, end, idf(end - start, self.n_rows), weights[column]))
+        if not spans or k <= 0:
+            return []
+        return self._max_score(sorted(spans, key=lambda sp: -sp[2]), k, allowed)
+
+    def _max_score(self, spans: list[tuple[int, int, float, float]], k: int,
+                   allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Top k by MaxScore: terms from the rarest on are added to every row they hold, until
+        what the remaining terms could add at most (IDF x (K1 + 1) each) is below a k-th best
+        score already reached; from then on no row they alone hold can rank, and they are added
+        only to the rows still within reach, which shrink as the bound rises. Exact: the same
+        top k as scoring every row."""
+        scores = np.zeros(len(self.lengths), dtype=np.float64)
+        reach = np.cumsum([sp[2] * (K1 + 1) for sp in reversed(spans)])[::-1].tolist() + [0.0]
+        done, floor = 0, -1.0
+        while done < len(spans):
+            self._add(scores, spans[done])
+            done += 1
+            floor = max(floor, self._kth(scores, self.rows[spans[done - 1][0]:spans[done - 1][1]], k, allowed))
+            if reach[done] < floor:
+                break
+        if done == len(spans):
+            found = np.flatnonzero(scores)
+            return self._top(scores, found[allowed[found]] if allowed is not None else found, k)
+        found = np.flatnonzero(scores >= floor - reach[done])
+        if allowed is not None:
+            found = found[allowed[found]]
+        for j in range(done, len(spans)):
+            floor = max(floor, self._kth(scores, found, k, None))
+            found = found[scores[found] + reach[j] >= floor]  # the rows still within reach
+            start, end, term_idf, weight = spans[j]
+            if len(found) * 16 > end - start:
+                self._add(scores, spans[j])  # cheaper to add to every row of the list
+                continue
+            rows = self.rows[start:end]
+            at = np.minimum(np.searchsorted(rows, found), len(rows) - 1)
+            held = rows[at] == found
+            hit = found[held]
+            if weight == 1.0:
+                scores[hit] += term_idf * self.partials[start:end][at[held]]
+            else:
+                freq = weight * self.counts[start:end][at[held]].astype(np.float64)
+                scores[hit] += term_idf * (freq * (K1 + 1)) / (freq + self._norm[hit])
+        return self._top(scores, found, k)
+
+    @staticmethod
+    def _kth(scores: np.ndarray, rows: np.ndarray, k: int, allowed: np.ndarray | None) -> float:
+        """The k-th best score among `rows` (distinct), a lower bound of the k-th best overall;
+        -1 when there are fewer than k."""
+        if allowed is not None:
+            rows = rows[allowed[rows]]
+        if len(rows) < k:
+            return -1.0
+        return float(-np.partition(-scores[rows], k - 1)[k - 1])
+
+    @staticmethod
+    def _top(scores: np.ndarray, found: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The k best of `found` (ascending rowids), ties to the lower rowid, as FTS5 orders them."""
+        if len(found) > k:
+            kth = -np.partition(-scores[found], k - 1)[k - 1]
+            above = found[scores[found] > kth]
+            found = np.concatenate([above, found[scores[found] == kth][:k - len(above)]])
+        found = found[np.lexsort((found, -scores[found]))]
+        return [(int(r), float(scores[r])) for r in found]
+
+    def _add(self, scores: np.ndarray, span: tuple[int, int, float, float]) -> None:
+        start, end, term_idf, weight = span
+        part = self.partials[start:end] if weight == 1.0 else self._partials(weight, start, end)
+        scores[self.rows[start:end]] += term_idf * part  # rows are unique within a term
+
+    def allowed_mask(self, rowids: list[int]) -> np.ndarray:
+        mask = np.zeros(len(self.lengths), dtype=bool)
+        ids = np.asarray([r for r in rowids if 0 <= r < len(mask)], dtype=np.int64)
+        mask[ids] = True
+        return mask
