@@ -6,10 +6,13 @@ parts, for the viewer) and `_meta` (embedder, version).
 
 Keywords keep youju's own analysis: each chunk's jieba words and CJK bigrams
 (`keywords.fts_document`) are written as hashed ASCII tokens (`t` + 12 hex digits), which
-Milvus's standard analyzer keeps whole, so Milvus's built-in BM25 (its own IDF and length
-statistics) scores exactly youju's terms; a question is analysed and hashed the same way. The
-words column and the bigrams column are scored separately and summed with the bigram weight,
-as FTS5's `bm25()` column weights do.
+Milvus's standard analyzer keeps whole; a question is analysed and hashed the same way.
+Milvus's built-in BM25 finds the candidates (the best RESCORE_DEPTH of each column), which are
+then scored with FTS5's BM25 (postings.idf, postings.length_norm): the terms' document counts
+from TEXT_MATCH, the collection's token total from the document rows. So both backends rank by
+the same formula; Milvus's own BM25 scores differ from FTS5's by a few percent and reorder
+close passages. Collections made before the document rows carried token totals are ranked by
+Milvus's BM25 alone.
 
 Milvus has no transactions: a document's chunks are written before its `_docs` row, which is
 the commit; chunks without a row are never returned and are deleted when the document is
@@ -37,12 +40,15 @@ from youju.records import Chunk, DocInfo, Document
 from youju.retrieval.backend import Ranked, Slices
 from youju.retrieval.index import FORMAT_VERSION, EmbedderInfo, check_fingerprint
 from youju.retrieval.keywords import fts_document, query_terms
+from youju.retrieval.postings import K1, idf, length_norm
 from youju.retrieval.store import StagedDocument, StoredChunk
 from youju.text.tokens import TOKENIZER_VERSION
 
 TEXT_PART = 16000  # characters of document text per `_texts` row (VARCHAR holds 65,535 bytes)
 VARCHAR_MAX = 65535
 PAGE = 1000  # rows per query page
+RESCORE_DEPTH = 100  # keyword candidates per column from Milvus's BM25, re-scored with FTS5's
+SCAN_MAX = 50_000  # up to this many chunks, term document counts come from one scan per version
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 _ZERO = [0.0, 0.0]
 
@@ -74,6 +80,13 @@ def _terms(tokens: list[str] | str) -> str:
     return out[:VARCHAR_MAX - 20].rsplit(" ", 1)[0] if len(out) > VARCHAR_MAX - 20 else out
 
 
+def _count(hashed: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in hashed.split():
+        out[t] = out.get(t, 0) + 1
+    return out
+
+
 def _rowid(chunk_id: str) -> int:
     return int(chunk_id, 16) & ((1 << 63) - 1) if re.fullmatch(r"[0-9a-f]{1,16}", chunk_id) else \
         int.from_bytes(hashlib.blake2b(chunk_id.encode(), digest_size=8).digest(), "big") & ((1 << 63) - 1)
@@ -103,6 +116,10 @@ class MilvusIndex:
         self._write_lock = threading.Lock()
         self._chunks_ready = False  # the chunks collection exists (made by the first write)
         self._embedder: EmbedderInfo | None = None  # set once, by the first write
+        self._keyword_stats: tuple[int, int, int] | None = None  # (version, rows, tokens)
+        self._matchable: bool | None = None  # the term columns allow TEXT_MATCH (newer collections)
+        self._term_rows: dict[tuple[str, str], int] = {}  # (column, term) -> chunks holding it, this version
+        self._scanned = False  # _term_rows holds every term of this version
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -179,7 +196,7 @@ class MilvusIndex:
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
         for col in ("words_terms", "bigram_terms"):
             schema.add_field(col, DataType.VARCHAR, max_length=VARCHAR_MAX, enable_analyzer=True,
-                             analyzer_params={"tokenizer": "standard"})
+                             enable_match=True, analyzer_params={"tokenizer": "standard"})
             schema.add_field(f"{col}_bm25", DataType.SPARSE_FLOAT_VECTOR)
             schema.add_function(Function(name=f"{col}_fn", function_type=FunctionType.BM25,
                                          input_field_names=[col], output_field_names=[f"{col}_bm25"]))
@@ -226,7 +243,7 @@ class MilvusIndex:
                 "embedder": info.__dict__ if info else None, "chunking": self.get_meta("chunking"),
                 "counts": self.counts(), "version": self.version()}
 
-    def repair_manifest(self, chunking: ChunkingSettings) -> None:
+    def repair(self, chunking: ChunkingSettings) -> None:
         """Nothing to repair: the manifest is read from the collections themselves."""
 
     # --- reading ----------------------------------------------------------------------------
@@ -329,16 +346,86 @@ class MilvusIndex:
 
     def search_keywords(self, question: str, k: int, doc_ids: list[str] | None = None,
                         bigram_weight: float = 1.0) -> Ranked:
-        """BM25 over the hashed words and bigrams, summed with the bigram weight (the same terms
-        as the FTS5 query: the question's content words, its bigrams without question words)."""
+        """BM25 over the hashed words and bigrams (the same terms as the FTS5 query: the
+        question's content words, its bigrams without question words), ranked as FTS5 would."""
         q_words, q_bigrams = query_terms(question)
-        scores: dict[int, float] = {}
-        for col, tokens, weight in (("words_terms", q_words, 1.0), ("bigram_terms", q_bigrams, bigram_weight)):
-            if tokens and weight:
-                for rowid, distance in self._search(f"{col}_bm25", _terms(tokens), k, doc_ids, "BM25"):
-                    # BM25 scores are positive; Milvus Lite reports them negated as distances
-                    scores[rowid] = scores.get(rowid, 0.0) + weight * abs(distance)
-        return sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        terms = [(col, term(t), weight) for col, tokens, weight in (
+            ("words_terms", q_words, 1.0), ("bigram_terms", q_bigrams, bigram_weight)) if weight for t in tokens]
+        found: dict[int, float] = {}
+        for col in ("words_terms", "bigram_terms"):
+            hashed = " ".join(t for c, t, _ in terms if c == col)
+            if hashed:
+                for rowid, distance in self._search(f"{col}_bm25", hashed, max(k, RESCORE_DEPTH), doc_ids, "BM25"):
+                    # Milvus Lite reports BM25 scores negated, as distances
+                    found[rowid] = found.get(rowid, 0.0) + abs(distance) * next(w for c, _, w in terms if c == col)
+        stats = self._stats()
+        if found and stats is not None and self._can_match():
+            found = self._fts5_scores(list(found), terms, *stats)
+        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+    def _fts5_scores(self, rowids: list[int], terms: list[tuple[str, str, float]], n_rows: int,
+                     n_tokens: int) -> dict[int, float]:
+        """FTS5's bm25() for these rows: IDF from each term's row count, the row's length over
+        both columns against the collection's average."""
+        rows = self.client.query(self.name("chunks"), filter=f"rowid in {lit(rowids)}",
+                                 output_fields=["rowid", "words_terms", "bigram_terms"])
+        counted = {r["rowid"]: ({"words_terms": _count(r["words_terms"]), "bigram_terms": _count(r["bigram_terms"])},
+                                len(r["words_terms"].split()) + len(r["bigram_terms"].split())) for r in rows}
+        present = {(c, t) for c, t, _ in terms if any(t in tf[c] for tf, _ in counted.values())}
+        term_idf = {ct: idf(self._rows_with(*ct), n_rows) for ct in present}
+        avgdl = n_tokens / n_rows if n_rows else 1.0
+        out: dict[int, float] = {}
+        for rowid, (tf, length) in counted.items():
+            norm = length_norm(length, avgdl)
+            score = 0.0
+            for col, t, weight in terms:
+                freq = weight * tf[col].get(t, 0)
+                if freq:
+                    score += term_idf[(col, t)] * freq * (K1 + 1) / (freq + norm)
+            out[rowid] = score
+        return out
+
+    def _rows_with(self, col: str, hashed: str) -> int:
+        """How many chunks hold the term, for the version _stats read: from one scan of every
+        chunk's terms on a collection of up to SCAN_MAX chunks, else a TEXT_MATCH count per
+        term (about 20 ms each on Milvus Lite), cached."""
+        key = (col, hashed)
+        if not self._scanned and self._keyword_stats and self._keyword_stats[1] <= SCAN_MAX:
+            for r in self._rows("chunks", "", ["words_terms", "bigram_terms"]):
+                for c in ("words_terms", "bigram_terms"):
+                    for t in set(r[c].split()):
+                        self._term_rows[(c, t)] = self._term_rows.get((c, t), 0) + 1
+            self._scanned = True
+        if self._scanned:
+            return self._term_rows.get(key, 0)
+        if key not in self._term_rows:
+            found = self.client.query(self.name("chunks"), filter=f"TEXT_MATCH({col}, {lit(hashed)})",
+                                      output_fields=["count(*)"])
+            if len(self._term_rows) > 100_000:  # a bound on memory; the counts are asked again
+                self._term_rows.clear()
+            self._term_rows[key] = int(found[0]["count(*)"]) if found else 0
+        return self._term_rows[key]
+
+    def _stats(self) -> tuple[int, int] | None:
+        """(committed chunks, their keyword tokens) at this version; None when a document row
+        predates token totals."""
+        version = self.version()
+        if self._keyword_stats is None or self._keyword_stats[0] != version:
+            rows = list(self._rows("docs", "", ["info"]))
+            if any("kw_tokens" not in r["info"] for r in rows):
+                return None
+            self._keyword_stats = (version, sum(r["info"]["chunks"] for r in rows),
+                                   sum(r["info"]["kw_tokens"] for r in rows))
+            self._term_rows.clear()
+            self._scanned = False
+        return self._keyword_stats[1], self._keyword_stats[2]
+
+    def _can_match(self) -> bool:
+        if self._matchable is None:
+            fields = self.client.describe_collection(self.name("chunks"))["fields"]
+            self._matchable = all(str(f.get("params", {}).get("enable_match", "")).lower() == "true"
+                                  for f in fields if f["name"] in ("words_terms", "bigram_terms"))
+        return self._matchable
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -390,20 +477,26 @@ class MilvusWriter:
                 self.client.delete(ix.name(part), filter=f"doc_id in {lit(sorted(ids))}")
 
     def _put_chunks(self, doc_id: str, first: int, chunks: tuple[Chunk, ...], vectors: np.ndarray,
-                    sentence_vectors: tuple[np.ndarray, ...]) -> None:
+                    sentence_vectors: tuple[np.ndarray, ...]) -> int:
+        """Insert the chunks; returns their keyword tokens (for the document row)."""
         rows = []
+        tokens = 0
         for i, (c, vec, svec) in enumerate(zip(chunks, vectors, sentence_vectors), start=first):
             kw_words, kw_bigrams = fts_document(c.embedding_text())
+            words_terms, bigram_terms = _terms(kw_words), _terms(kw_bigrams)
+            tokens += len(words_terms.split()) + len(bigram_terms.split())
             rows.append({"rowid": _rowid(c.id), "chunk_id": c.id, "doc_id": doc_id, "ord": i, "text": c.text,
                          "info": {"start": c.start, "end": c.end, "heading_path": list(c.heading_path),
                                   "meta": c.meta, "sentences": [list(s) for s in c.sentences]},
                          "sentence_vectors": _pack(svec), "words": kw_words[:VARCHAR_MAX // 4],
                          "vector": np.asarray(vec, dtype=np.float32).tolist(),
-                         "words_terms": _terms(kw_words), "bigram_terms": _terms(kw_bigrams)})
+                         "words_terms": words_terms, "bigram_terms": bigram_terms})
         for i in range(0, len(rows), 256):
             self.client.insert(self.index.name("chunks"), rows[i:i + 256])
+        return tokens
 
-    def _put_document(self, doc: Document, size: int, mtime_ns: int, chunker: str, chunks: int) -> None:
+    def _put_document(self, doc: Document, size: int, mtime_ns: int, chunker: str, chunks: int,
+                      kw_tokens: int) -> None:
         ix = self.index
         parts = [doc.text[i:i + TEXT_PART] for i in range(0, len(doc.text), TEXT_PART)] or [""]
         rows = [{"id": f"{doc.id}:{n}", "doc_id": doc.id, "part": n, "text": p, "unused": _ZERO}
@@ -413,24 +506,24 @@ class MilvusWriter:
         self.client.insert(ix.name("docs"), [{  # last: the document exists once this row does
             "id": doc.id, "path": doc.path, "source": doc.source, "title": doc.title, "unused": _ZERO,
             "info": {"size": size, "mtime_ns": mtime_ns, "sha256": doc.sha256, "chunker": chunker, "chunks": chunks,
-                     "meta": doc.meta, "added_at": time.time()}}])
+                     "kw_tokens": kw_tokens, "meta": doc.meta, "added_at": time.time()}}])
 
     def put(self, items: list[StagedDocument]) -> None:
         self._begin()
         for item in items:
             self._delete(item.document.path, item.document.id)
-            self._put_chunks(item.document.id, 0, item.chunks, item.vectors, item.sentence_vectors)
-            self._put_document(item.document, item.size, item.mtime_ns, item.chunker, len(item.chunks))
+            tokens = self._put_chunks(item.document.id, 0, item.chunks, item.vectors, item.sentence_vectors)
+            self._put_document(item.document, item.size, item.mtime_ns, item.chunker, len(item.chunks), tokens)
         self.index._bump()
 
     def put_streamed(self, document: Document, size: int, mtime_ns: int, chunker: str, slices: Slices) -> None:
         self._begin()
         self._delete(document.path, document.id)
-        first = 0
+        first = tokens = 0
         for chunks, vectors, sentence_vectors in slices:
-            self._put_chunks(document.id, first, chunks, vectors, sentence_vectors)
+            tokens += self._put_chunks(document.id, first, chunks, vectors, sentence_vectors)
             first += len(chunks)
-        self._put_document(document, size, mtime_ns, chunker, first)
+        self._put_document(document, size, mtime_ns, chunker, first, tokens)
         self.index._bump()
 
     def remove(self, paths: list[str]) -> None:
