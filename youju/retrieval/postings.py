@@ -1,11 +1,11 @@
 """Keyword search for large indexes: the FTS5 keyword columns as posting lists in numpy arrays,
-scored with FTS5's own BM25 (so the ranking is the same) at a cost that grows with the
-question's informative terms only.
+scored with FTS5's own BM25 (so the ranking is the same) at a cost that grows with the lists
+of the question's rarer terms, not with every row that holds any of its terms.
 
 FTS5's `bm25()` scores every row that holds any query term, in a per-row callback: at a million
 chunks that is most of the 0.67 s a question took (bench/scale.py). Here a question term's
-posting list is a slice of two arrays (rows, term counts), the BM25 sum is a few vectorised
-operations, and MaxScore pruning (see `_max_score`) adds the frequent terms, whose lists are
+posting list is a slice of arrays (rows; each posting's BM25 part before IDF, precomputed), the
+BM25 sum is a few vectorised operations, and MaxScore pruning (see `_max_score`) adds the frequent terms, whose lists are
 the longest and whose IDF is the lowest, only to the rows that can still reach the top k.
 
 The lists are a cache of the store, like the FAISS file: `keywords-<version>/` is written by
@@ -75,9 +75,9 @@ class Postings:
         # each posting's BM25 part before IDF at column weight 1 (the default), computed once
         self.partials = partials if partials is not None else self._partials(1.0, 0, len(rows))
 
-    def _partials(self, weight: float, start: int, end: int, rows: np.ndarray | None = None) -> np.ndarray:
-        """tf (K1 + 1) / (tf + norm) for postings start:end (or those of `rows` among them)."""
-        rows = self.rows[start:end] if rows is None else rows
+    def _partials(self, weight: float, start: int, end: int) -> np.ndarray:
+        """tf (K1 + 1) / (tf + norm) for postings start:end, tf scaled by the column weight."""
+        rows = self.rows[start:end]
         freq = weight * self.counts[start:end].astype(np.float64)
         return freq * (K1 + 1) / (freq + self._norm[rows])
 
