@@ -7,12 +7,15 @@ parts, for the viewer) and `_meta` (embedder, version).
 Keywords keep youju's own analysis: each chunk's jieba words and CJK bigrams
 (`keywords.fts_document`) are written as hashed ASCII tokens (`t` + 12 hex digits), which
 Milvus's standard analyzer keeps whole; a question is analysed and hashed the same way.
-Milvus's built-in BM25 finds the candidates (the best RESCORE_DEPTH of each column), which are
-then scored with FTS5's BM25 (postings.idf, postings.length_norm): the terms' document counts
-from TEXT_MATCH, the collection's token total from the document rows. So both backends rank by
-the same formula; Milvus's own BM25 scores differ from FTS5's by a few percent and reorder
-close passages. Collections made before the document rows carried token totals are ranked by
-Milvus's BM25 alone.
+Milvus's built-in BM25 finds the candidates (the best RESCORE_DEPTH of each column). On
+collections of up to SCAN_MAX chunks they are then scored with FTS5's BM25 (postings.idf,
+postings.length_norm): the terms' document counts from one read of every chunk's terms per
+index version, the collection's token total from the document rows. So both backends rank by
+the same formula where it matters most; Milvus's own BM25 scores differ from FTS5's by a few
+percent and reorder close passages, most on small collections. Larger collections, and those
+made before the document rows carried token totals, are ranked by Milvus's BM25 (a
+TEXT_MATCH count per question term was tried for them: on Milvus Lite at 100,000 chunks a
+timing run of 120 questions did not finish in 15 minutes).
 
 Milvus has no transactions: a document's chunks are written before its `_docs` row, which is
 the commit; chunks without a row are never returned and are deleted when the document is
@@ -48,7 +51,7 @@ TEXT_PART = 16000  # characters of document text per `_texts` row (VARCHAR holds
 VARCHAR_MAX = 65535
 PAGE = 1000  # rows per query page
 RESCORE_DEPTH = 100  # keyword candidates per column from Milvus's BM25, re-scored with FTS5's
-SCAN_MAX = 50_000  # up to this many chunks, term document counts come from one scan per version
+SCAN_MAX = 50_000  # up to this many chunks, keyword candidates are re-scored with FTS5's BM25
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 _ZERO = [0.0, 0.0]
 
@@ -117,7 +120,6 @@ class MilvusIndex:
         self._chunks_ready = False  # the chunks collection exists (made by the first write)
         self._embedder: EmbedderInfo | None = None  # set once, by the first write
         self._keyword_stats: tuple[int, int, int] | None = None  # (version, rows, tokens)
-        self._matchable: bool | None = None  # the term columns allow TEXT_MATCH (newer collections)
         self._term_rows: dict[tuple[str, str], int] = {}  # (column, term) -> chunks holding it, this version
         self._scanned = False  # _term_rows holds every term of this version
 
@@ -196,7 +198,7 @@ class MilvusIndex:
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)
         for col in ("words_terms", "bigram_terms"):
             schema.add_field(col, DataType.VARCHAR, max_length=VARCHAR_MAX, enable_analyzer=True,
-                             enable_match=True, analyzer_params={"tokenizer": "standard"})
+                             analyzer_params={"tokenizer": "standard"})
             schema.add_field(f"{col}_bm25", DataType.SPARSE_FLOAT_VECTOR)
             schema.add_function(Function(name=f"{col}_fn", function_type=FunctionType.BM25,
                                          input_field_names=[col], output_field_names=[f"{col}_bm25"]))
@@ -359,7 +361,7 @@ class MilvusIndex:
                     # Milvus Lite reports BM25 scores negated, as distances
                     found[rowid] = found.get(rowid, 0.0) + abs(distance) * next(w for c, _, w in terms if c == col)
         stats = self._stats()
-        if found and stats is not None and self._can_match():
+        if found and stats is not None and stats[0] <= SCAN_MAX:
             found = self._fts5_scores(list(found), terms, *stats)
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
@@ -386,25 +388,15 @@ class MilvusIndex:
         return out
 
     def _rows_with(self, col: str, hashed: str) -> int:
-        """How many chunks hold the term, for the version _stats read: from one scan of every
-        chunk's terms on a collection of up to SCAN_MAX chunks, else a TEXT_MATCH count per
-        term (about 20 ms each on Milvus Lite), cached."""
-        key = (col, hashed)
-        if not self._scanned and self._keyword_stats and self._keyword_stats[1] <= SCAN_MAX:
+        """How many chunks hold the term, for the version _stats read (one read of every chunk's
+        terms per version)."""
+        if not self._scanned:
             for r in self._rows("chunks", "", ["words_terms", "bigram_terms"]):
                 for c in ("words_terms", "bigram_terms"):
                     for t in set(r[c].split()):
                         self._term_rows[(c, t)] = self._term_rows.get((c, t), 0) + 1
             self._scanned = True
-        if self._scanned:
-            return self._term_rows.get(key, 0)
-        if key not in self._term_rows:
-            found = self.client.query(self.name("chunks"), filter=f"TEXT_MATCH({col}, {lit(hashed)})",
-                                      output_fields=["count(*)"])
-            if len(self._term_rows) > 100_000:  # a bound on memory; the counts are asked again
-                self._term_rows.clear()
-            self._term_rows[key] = int(found[0]["count(*)"]) if found else 0
-        return self._term_rows[key]
+        return self._term_rows.get((col, hashed), 0)
 
     def _stats(self) -> tuple[int, int] | None:
         """(committed chunks, their keyword tokens) at this version; None when a document row
@@ -419,13 +411,6 @@ class MilvusIndex:
             self._term_rows.clear()
             self._scanned = False
         return self._keyword_stats[1], self._keyword_stats[2]
-
-    def _can_match(self) -> bool:
-        if self._matchable is None:
-            fields = self.client.describe_collection(self.name("chunks"))["fields"]
-            self._matchable = all(str(f.get("params", {}).get("enable_match", "")).lower() == "true"
-                                  for f in fields if f["name"] in ("words_terms", "bigram_terms"))
-        return self._matchable
 
     # --- writing ----------------------------------------------------------------------------
 
