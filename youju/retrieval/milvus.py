@@ -122,6 +122,7 @@ class MilvusIndex:
         self._keyword_stats: tuple[int, int, int] | None = None  # (version, rows, tokens)
         self._term_rows: dict[tuple[str, str], int] = {}  # (column, term) -> chunks holding it, this version
         self._scanned = False  # _term_rows holds every term of this version
+        self._stats_lock = threading.Lock()
 
     # --- opening ----------------------------------------------------------------------------
 
@@ -390,27 +391,29 @@ class MilvusIndex:
     def _rows_with(self, col: str, hashed: str) -> int:
         """How many chunks hold the term, for the version _stats read (one read of every chunk's
         terms per version)."""
-        if not self._scanned:
-            for r in self._rows("chunks", "", ["words_terms", "bigram_terms"]):
-                for c in ("words_terms", "bigram_terms"):
-                    for t in set(r[c].split()):
-                        self._term_rows[(c, t)] = self._term_rows.get((c, t), 0) + 1
-            self._scanned = True
-        return self._term_rows.get((col, hashed), 0)
+        with self._stats_lock:  # concurrent questions (youju serve) must not count twice
+            if not self._scanned:
+                counts: dict[tuple[str, str], int] = {}
+                for r in self._rows("chunks", "", ["words_terms", "bigram_terms"]):
+                    for c in ("words_terms", "bigram_terms"):
+                        for t in set(r[c].split()):
+                            counts[(c, t)] = counts.get((c, t), 0) + 1
+                self._term_rows, self._scanned = counts, True
+            return self._term_rows.get((col, hashed), 0)
 
     def _stats(self) -> tuple[int, int] | None:
         """(committed chunks, their keyword tokens) at this version; None when a document row
         predates token totals."""
         version = self.version()
-        if self._keyword_stats is None or self._keyword_stats[0] != version:
-            rows = list(self._rows("docs", "", ["info"]))
-            if any("kw_tokens" not in r["info"] for r in rows):
-                return None
-            self._keyword_stats = (version, sum(r["info"]["chunks"] for r in rows),
-                                   sum(r["info"]["kw_tokens"] for r in rows))
-            self._term_rows.clear()
-            self._scanned = False
-        return self._keyword_stats[1], self._keyword_stats[2]
+        with self._stats_lock:
+            if self._keyword_stats is None or self._keyword_stats[0] != version:
+                rows = list(self._rows("docs", "", ["info"]))
+                if any("kw_tokens" not in r["info"] for r in rows):
+                    return None
+                self._keyword_stats = (version, sum(r["info"]["chunks"] for r in rows),
+                                       sum(r["info"]["kw_tokens"] for r in rows))
+                self._term_rows, self._scanned = {}, False
+            return self._keyword_stats[1], self._keyword_stats[2]
 
     # --- writing ----------------------------------------------------------------------------
 
