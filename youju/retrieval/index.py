@@ -144,10 +144,9 @@ class Index:
         """Bring what a crash can leave behind the store in line: the manifest (missing,
         unreadable or stale) and a large index's keyword posting lists (missing). Skipped while
         a writer holds the lock: it writes its own."""
-        current = self.manifest()
-        manifest_ok = bool(current and current.get("version") == self.store.version()
-                           and current["counts"] == self.store.counts())
-        lists_ok = self.store.counts()["chunks"] < POSTINGS_MIN_CHUNKS or self.postings() is not None
+        current, counts = self.manifest(), self.store.counts()
+        manifest_ok = bool(current and current.get("version") == self.store.version() and current["counts"] == counts)
+        lists_ok = counts["chunks"] < POSTINGS_MIN_CHUNKS or self.postings() is not None
         if manifest_ok and lists_ok:
             return
         try:

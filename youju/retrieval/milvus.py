@@ -43,7 +43,7 @@ from youju.records import Chunk, DocInfo, Document
 from youju.retrieval.backend import Ranked, Slices
 from youju.retrieval.index import FORMAT_VERSION, EmbedderInfo, check_fingerprint
 from youju.retrieval.keywords import fts_document, query_terms
-from youju.retrieval.postings import K1, idf, length_norm
+from youju.retrieval.postings import idf, length_norm, saturation
 from youju.retrieval.store import StagedDocument, StoredChunk
 from youju.text.tokens import TOKENIZER_VERSION
 
@@ -352,15 +352,16 @@ class MilvusIndex:
         """BM25 over the hashed words and bigrams (the same terms as the FTS5 query: the
         question's content words, its bigrams without question words), ranked as FTS5 would."""
         q_words, q_bigrams = query_terms(question)
-        terms = [(col, term(t), weight) for col, tokens, weight in (
-            ("words_terms", q_words, 1.0), ("bigram_terms", q_bigrams, bigram_weight)) if weight for t in tokens]
+        weights = {"words_terms": 1.0, "bigram_terms": bigram_weight}
+        terms = [(col, term(t), weights[col]) for col, tokens in (("words_terms", q_words), ("bigram_terms", q_bigrams))
+                 if weights[col] for t in tokens]
         found: dict[int, float] = {}
-        for col in ("words_terms", "bigram_terms"):
+        for col, weight in weights.items():
             hashed = " ".join(t for c, t, _ in terms if c == col)
             if hashed:
                 for rowid, distance in self._search(f"{col}_bm25", hashed, max(k, RESCORE_DEPTH), doc_ids, "BM25"):
                     # Milvus Lite reports BM25 scores negated, as distances
-                    found[rowid] = found.get(rowid, 0.0) + abs(distance) * next(w for c, _, w in terms if c == col)
+                    found[rowid] = found.get(rowid, 0.0) + abs(distance) * weight
         stats = self._stats()
         if found and stats is not None and stats[0] <= SCAN_MAX:
             found = self._fts5_scores(list(found), terms, *stats)
@@ -384,7 +385,7 @@ class MilvusIndex:
             for col, t, weight in terms:
                 freq = weight * tf[col].get(t, 0)
                 if freq:
-                    score += term_idf[(col, t)] * freq * (K1 + 1) / (freq + norm)
+                    score += term_idf[(col, t)] * saturation(freq, norm)
             out[rowid] = score
         return out
 

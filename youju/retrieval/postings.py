@@ -46,6 +46,11 @@ def length_norm(tokens: _Lengths, avgdl: float) -> _Lengths:
     return K1 * (1 - B + B * tokens / (avgdl or 1.0))
 
 
+def saturation(freq: _Lengths, norm: _Lengths) -> _Lengths:
+    """BM25's term-frequency part before IDF, in FTS5's order of operations."""
+    return (freq * (K1 + 1)) / (freq + norm)
+
+
 def fts_tokens(text: str) -> list[str]:
     """A keyword column's text as FTS5's tokenizer splits it (case folded, split at anything
     but letters, digits, '.' and '%')."""
@@ -73,13 +78,19 @@ class Postings:
         self.n_rows, self.n_tokens, self.version = n_rows, n_tokens, version
         self._norm = length_norm(np.asarray(lengths, dtype=np.float64), n_tokens / n_rows if n_rows else 1.0)
         # each posting's BM25 part before IDF at column weight 1 (the default), computed once
-        self.partials = partials if partials is not None else self._partials(1.0, 0, len(rows))
+        self.partials = partials if partials is not None else \
+            saturation(np.asarray(counts, dtype=np.float64), self._norm[rows])
 
-    def _partials(self, weight: float, start: int, end: int) -> np.ndarray:
-        """tf (K1 + 1) / (tf + norm) for postings start:end, tf scaled by the column weight."""
-        rows = self.rows[start:end]
-        freq = weight * self.counts[start:end].astype(np.float64)
-        return freq * (K1 + 1) / (freq + self._norm[rows])
+    def _partials(self, weight: float, start: int, end: int, at: np.ndarray | None = None) -> np.ndarray:
+        """BM25's part before IDF for postings start:end (only those at positions `at` of the
+        slice, if given), tf scaled by the column weight; precomputed for weight 1."""
+        if weight == 1.0:
+            part = self.partials[start:end]
+            return part if at is None else part[at]
+        rows, counts = self.rows[start:end], self.counts[start:end]
+        if at is not None:
+            rows, counts = rows[at], counts[at]
+        return saturation(weight * counts.astype(np.float64), self._norm[rows])
 
     # --- building ---------------------------------------------------------------------------
 
@@ -158,9 +169,8 @@ class Postings:
         ValueError for a missing or damaged folder."""
         stats = json.loads((folder / "stats.json").read_text())
         arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in FILES}
-        if len(arrays["offsets"]) != len(arrays["keys"]) + 1 or len(arrays["rows"]) != len(arrays["counts"]):
-            raise ValueError(f"inconsistent posting lists in {folder}")
-        if len(arrays["partials"]) != len(arrays["rows"]):
+        if (len(arrays["offsets"]) != len(arrays["keys"]) + 1
+                or not len(arrays["rows"]) == len(arrays["counts"]) == len(arrays["partials"])):
             raise ValueError(f"inconsistent posting lists in {folder}")
         return cls(arrays["keys"], arrays["offsets"], arrays["rows"], arrays["counts"], np.asarray(arrays["lengths"]),
                    int(stats["rows"]), int(stats["tokens"]), int(stats["version"]), arrays["partials"])
@@ -223,12 +233,7 @@ class Postings:
             rows = self.rows[start:end]
             at = np.minimum(np.searchsorted(rows, found), len(rows) - 1)
             held = rows[at] == found
-            hit = found[held]
-            if weight == 1.0:
-                scores[hit] += term_idf * self.partials[start:end][at[held]]
-            else:
-                freq = weight * self.counts[start:end][at[held]].astype(np.float64)
-                scores[hit] += term_idf * (freq * (K1 + 1)) / (freq + self._norm[hit])
+            scores[found[held]] += term_idf * self._partials(weight, start, end, at[held])
         return self._top(scores, found, k)
 
     @staticmethod
@@ -253,8 +258,7 @@ class Postings:
 
     def _add(self, scores: np.ndarray, span: tuple[int, int, float, float]) -> None:
         start, end, term_idf, weight = span
-        part = self.partials[start:end] if weight == 1.0 else self._partials(weight, start, end)
-        scores[self.rows[start:end]] += term_idf * part  # rows are unique within a term
+        scores[self.rows[start:end]] += term_idf * self._partials(weight, start, end)  # rows unique within a term
 
     def allowed_mask(self, rowids: list[int]) -> np.ndarray:
         mask = np.zeros(len(self.lengths), dtype=bool)
