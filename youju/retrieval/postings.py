@@ -78,8 +78,16 @@ class Postings:
         self.n_rows, self.n_tokens, self.version = n_rows, n_tokens, version
         self._norm = length_norm(np.asarray(lengths, dtype=np.float64), n_tokens / n_rows if n_rows else 1.0)
         # each posting's BM25 part before IDF at column weight 1 (the default), computed once
-        self.partials = partials if partials is not None else \
-            saturation(np.asarray(counts, dtype=np.float64), self._norm[rows])
+        self.partials = partials if partials is not None else self._all_partials()
+
+    def _all_partials(self, step: int = 1 << 20) -> np.ndarray:
+        """`partials` for every posting, a million at a time (whole-array temporaries would
+        cost five float64 copies of the postings)."""
+        out = np.empty(len(self.rows), dtype=np.float64)
+        for at in range(0, len(out), step):
+            out[at:at + step] = saturation(self.counts[at:at + step].astype(np.float64),
+                                           self._norm[self.rows[at:at + step]])
+        return out
 
     def _partials(self, weight: float, start: int, end: int, at: np.ndarray | None = None) -> np.ndarray:
         """BM25's part before IDF for postings start:end (only those at positions `at` of the
@@ -95,8 +103,11 @@ class Postings:
     # --- building ---------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, db: sqlite3.Connection, version: int, batch: int = 20000) -> Postings:
-        """Posting lists of every row of the FTS5 table (read once, in batches)."""
+    def build(cls, db: sqlite3.Connection, version: int, batch: int = 2000) -> Postings:
+        """Posting lists of every row of the FTS5 table (read once, in batches). Memory: the
+        postings at 10 bytes each (32-bit term and row, 16-bit count), then placed into lists
+        of the same size; a batch's tokens are Python strings, hence small batches
+        (docs/BENCHMARKS.md, "One large file")."""
         vocabs: tuple[dict[str, int], dict[str, int]] = ({}, {})  # per column: token -> term id
         terms, rows, counts = [], [], []
         length_rows, length_values = [], []
@@ -114,8 +125,9 @@ class Postings:
                 ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
                 # (term, row) pairs counted: the row's index in this batch is the low part
                 pair, n = np.unique(ids * len(part) + np.repeat(np.arange(len(part)), sizes), return_counts=True)
-                terms.append(pair // len(part))
-                rows.append(rowids[pair % len(part)])
+                terms.append((pair // len(part)).astype(np.int32))
+                found = rowids[pair % len(part)]
+                rows.append(found.astype(np.int32) if rowids[-1] < 2**31 else found)
                 counts.append(np.minimum(n, 65535).astype(np.uint16))
             length_rows.append(rowids)
             length_values.append(total)
@@ -129,25 +141,34 @@ class Postings:
     def _assemble(cls, keys_by_id: np.ndarray, terms: list[np.ndarray], rows: list[np.ndarray],
                   counts: list[np.ndarray], length_rows: list[np.ndarray], length_values: list[np.ndarray],
                   version: int) -> Postings:
-        term = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int64)
-        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        # Lists in key order; a stable sort on each term's rank keeps the rows ascending within
-        # a list (they arrive in rowid order, ascending within each batch's terms).
+        # Lists in key order, each list's rows ascending: every batch part holds its postings
+        # grouped by term (ascending term, then row) and parts arrive in rowid order, so each
+        # part is scattered to the end of its terms' lists so far. Two passes (sizes, then
+        # placement), each part freed once placed: the peak is about twice the postings.
         by_key = np.argsort(keys_by_id)
-        rank = np.empty(len(by_key), dtype=np.int32)
-        rank[by_key] = np.arange(len(by_key), dtype=np.int32)
-        term_rank = rank[term]
-        order = np.argsort(term_rank, kind="stable")
+        rank = np.empty(len(by_key), dtype=np.int64)
+        rank[by_key] = np.arange(len(by_key), dtype=np.int64)
         keys = keys_by_id[by_key]
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(term_rank, minlength=len(keys)))]).astype(np.int64)
+        sizes = np.zeros(len(keys), dtype=np.int64)
+        for part in terms:
+            starts, counts_here = _groups(part)
+            sizes[rank[part[starts]]] += counts_here
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         all_rows = np.concatenate(length_rows) if length_rows else np.zeros(0, dtype=np.int64)
         all_lengths = np.concatenate(length_values) if length_values else np.zeros(0, dtype=np.int64)
         lengths = np.zeros(int(all_rows.max()) + 1 if len(all_rows) else 0, dtype=np.float32)
         lengths[all_rows] = all_lengths
-        row_dtype = np.int32 if len(lengths) < 2**31 else np.int64
-        return cls(keys, offsets, row[order].astype(row_dtype),
-                   (np.concatenate(counts) if counts else np.zeros(0, dtype=np.uint16))[order],
-                   lengths, len(all_rows), int(all_lengths.sum()), version)
+        row = np.empty(int(offsets[-1]), dtype=np.int32 if len(lengths) < 2**31 else np.int64)
+        count = np.empty(int(offsets[-1]), dtype=np.uint16)
+        fill = offsets[:-1].copy()
+        for i, part in enumerate(terms):
+            starts, counts_here = _groups(part)
+            at = rank[part[starts]]
+            pos = np.repeat(fill[at] - starts, counts_here) + np.arange(len(part))
+            row[pos], count[pos] = rows[i], counts[i]
+            fill[at] += counts_here
+            terms[i] = rows[i] = counts[i] = np.zeros(0, dtype=np.int32)  # placed: free it
+        return cls(keys, offsets, row, count, lengths, len(all_rows), int(all_lengths.sum()), version)
 
     # --- files ------------------------------------------------------------------------------
 
@@ -265,3 +286,11 @@ class Postings:
         ids = np.asarray([r for r in rowids if 0 <= r < len(mask)], dtype=np.int64)
         mask[ids] = True
         return mask
+
+
+def _groups(sorted_terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and length of each run of equal values in a sorted array."""
+    if not len(sorted_terms):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(sorted_terms)) + 1])
+    return starts, np.diff(np.append(starts, len(sorted_terms)))

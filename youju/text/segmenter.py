@@ -11,7 +11,8 @@ dictionary). After LAZY_CHARS characters, or one long text, the full dictionary 
 the lexicon is no longer used.
 
 The lexicon is written once, whenever the full dictionary has been loaded and no lexicon exists,
-next to jieba's own cache (the temporary folder). Without it everything loads in full, as before.
+in the user's cache folder ($XDG_CACHE_HOME or ~/.cache, under youju/; not the shared temporary
+folder, where another user could plant one). Without it everything loads in full, as before.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import logging
 import os
 import sqlite3
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -35,12 +35,12 @@ _BATCH = 900  # SQLite host parameters per lookup
 
 class Segmenter:
     """Word cuts (`cut`, `cut_for_search`) and part-of-speech tags (`tag`) from jieba with extra
-    words added. Thread-safe. `cache_dir` holds the lexicon (default: the temporary folder)."""
+    words added. Thread-safe. `cache_dir` holds the lexicon (default: `default_cache_dir()`)."""
 
     def __init__(self, words: Iterable[tuple[str, int, str]], *, cache_dir: Path | None = None,
                  lazy: bool = True) -> None:
         self._words = tuple(words)
-        self._cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir())
+        self._cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self._lazy_allowed = lazy
         self._lock = threading.RLock()
         self._tok: Any = None  # a jieba.Tokenizer
@@ -169,6 +169,10 @@ class Segmenter:
             os.replace(tmp, path)
         except (OSError, sqlite3.Error):
             tmp.unlink(missing_ok=True)  # no lexicon: the next process loads in full too
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "youju"
 
 
 def _dict_size() -> int:

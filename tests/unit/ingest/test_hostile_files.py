@@ -180,7 +180,7 @@ def test_a_large_document_is_embedded_in_bounded_slices_and_committed_whole(engi
 
     folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "big.txt").write_text(_big_text(900), encoding="utf-8")
+    (folder / "big.txt").write_text(_big_text(7 * GROUP_CHUNKS), encoding="utf-8")
     (folder / "small.txt").write_text(ZH, encoding="utf-8")
     batches: list[int] = []
     embed = engine.embedder.embed_documents_with_spans

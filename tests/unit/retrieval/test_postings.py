@@ -158,3 +158,15 @@ def test_build_counts_terms_and_row_lengths(tmp_path: Path, lists_always: None) 
     row = hits[0][0]
     start, end = postings._slice(term_key(0, "补贴"))
     assert list(postings.rows[start:end]) == [row] and list(postings.counts[start:end]) == [3]
+
+
+@pytest.mark.parametrize("batch", [1, 7, 100])
+def test_lists_built_in_batches_equal_lists_built_at_once(index: Index, batch: int) -> None:
+    """Rows arrive in batches and are placed at the end of each term's list: any batch size
+    gives the same lists (rows ascending in each) as one batch of everything."""
+    db, version = index.store._db(), index.version()
+    whole, parts = Postings.build(db, version, batch=100_000), Postings.build(db, version, batch=batch)
+    for name in ("keys", "offsets", "rows", "counts", "lengths", "partials"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
+    for start, end in zip(whole.offsets[:-1], whole.offsets[1:], strict=True):
+        assert np.all(np.diff(whole.rows[start:end]) > 0)
