@@ -61,7 +61,9 @@ class _Commit:
     """One commit's changes, kept until the in-memory FAISS index mirrors them."""
 
     removed: list[int] = field(default_factory=list)  # chunk rowids
-    added: list[tuple[list[int], np.ndarray]] = field(default_factory=list)  # (rowids, vectors) per document
+    # (rowids, vectors) per document or slice; vectors None: read back from the store when
+    # mirrored (a large document's slices, so its vectors are not all held until the commit)
+    added: list[tuple[list[int], np.ndarray | None]] = field(default_factory=list)
     version: int = -1
 
 
@@ -441,7 +443,7 @@ class IndexWriter:
                 for chunks, vectors, sentence_vectors in slices:
                     keywords = [fts_document(c.embedding_text()) for c in chunks]
                     rowids = Store.put_chunks(db, document.id, first, chunks, vectors, sentence_vectors, keywords)
-                    commit.added.append((rowids, np.asarray(vectors, dtype=np.float32)))
+                    commit.added.append((rowids, None))
                     first += len(chunks)
                 held.enter_context(deferred_interrupts())
                 commit.version = Store.bump_version(db)
@@ -476,6 +478,8 @@ class IndexWriter:
             self.dense = self.index.build_dense()
         else:
             for rowids, vectors in pending.added:
+                if vectors is None:
+                    vectors = self.store.vectors_of(rowids, self.dense.dimension)
                 self.dense.add(np.asarray(rowids, dtype=np.int64), vectors)
         self.changed = True
         self.mirrored = pending.version

@@ -291,6 +291,18 @@ class Store:
                           " FROM chunks) WHERE k % ? = 0 LIMIT ?", (step, n)).fetchall()
         return _id_vectors(rows, dimension)
 
+    def vectors_of(self, rowids: list[int], dimension: int) -> np.ndarray:
+        """The stored vectors of `rowids` (ascending), in that order."""
+        rows: list[tuple[int, bytes]] = []
+        for at in range(0, len(rowids), 900):
+            part = rowids[at:at + 900]
+            rows += self._db().execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(part))})"
+                                       " ORDER BY rowid", part).fetchall()
+        ids, vectors = _id_vectors(rows, dimension)
+        if not np.array_equal(ids, rowids):
+            raise sqlite3.DatabaseError("stored vectors missing for committed chunks")
+        return vectors
+
     def vectors(self, dimension: int, batch: int = 10000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (rowids, vectors) in batches, for rebuilding the FAISS index."""
         cur = self._db().execute("SELECT rowid, vector FROM chunks ORDER BY rowid")

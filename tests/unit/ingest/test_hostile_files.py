@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from youju.errors import InputError
@@ -239,3 +240,27 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(monkeypatch, caps
     bar.update(128)
     lines = capsys.readouterr().err.splitlines()
     assert lines == ["向量化:128/300 个片段", "向量化:256/300 个片段"]
+
+
+def test_a_large_document_added_to_an_index_is_mirrored_from_the_store(engine, tmp_path: Path) -> None:
+    """Its slices' vectors are not held until the commit: FAISS reads them back from the
+    store afterwards, and holds exactly what the store holds."""
+    from helpers import index_of
+
+    from youju.engine.indexing import GROUP_CHUNKS
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "small.txt").write_text(ZH, encoding="utf-8")
+    engine.ingest([folder], progress=False)  # the index and its FAISS file exist before the big one
+    (folder / "big.txt").write_text(_big_text(3 * GROUP_CHUNKS), encoding="utf-8")
+    report = engine.ingest([folder], progress=False)
+    assert next(r for r in report.results if r.source == "big.txt").chunks > GROUP_CHUNKS
+    from youju.retrieval.dense import DenseIndex
+
+    index = index_of(engine)
+    rowids = [r for (r,) in index.store._db().execute("SELECT rowid FROM chunks ORDER BY rowid")]
+    # the file the writer saved, read directly (opening the index would repair a mismatch)
+    saved = DenseIndex.load(max(index.path.glob("dense-*.faiss"), key=lambda p: p.stat().st_mtime_ns), "Flat")
+    assert len(saved) == len(rowids)
+    assert np.array_equal(saved.vectors(np.asarray(rowids)), index.store.vectors_of(rowids, saved.dimension))
