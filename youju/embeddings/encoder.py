@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import threading
 import warnings
 from collections import OrderedDict
@@ -322,17 +323,24 @@ def export_onnx(folder: Path) -> Path:
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar would sit amid youju's own lines
     model = LastHidden(AutoModel.from_pretrained(folder, local_files_only=True)).eval()
     dest = folder / ONNX_DIR / ONNX_FILE
     dest.parent.mkdir(exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
     batch, seq = torch.export.Dim("batch", min=1, max=4096), torch.export.Dim("sequence", min=2, max=8192)
     example = (torch.tensor([[0, 5, 6, 2], [0, 5, 2, 1]]), torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]))
+    exporter_log = logging.getLogger("torch.onnx")
+    level = exporter_log.level
+    exporter_log.setLevel(logging.ERROR)  # "torchvision is not installed. Skipping ..." lines
     with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")  # the exporter's own progress lines and advisories
         torch.onnx.export(model, example, str(tmp), input_names=["input_ids", "attention_mask"],
                           output_names=["last_hidden_state"], dynamo=True, external_data=False,
                           dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}})
+    exporter_log.setLevel(level)
     externalise(tmp, dest)
     tmp.unlink()
     return dest
@@ -355,6 +363,14 @@ def externalise(src: Path, dest: Path) -> None:
     data = dest.name + ".data"
     onnx.save_model(model, str(work / dest.name), save_as_external_data=True, all_tensors_to_one_file=True,
                     location=data, size_threshold=1024)
+    shutil.copymode(work / dest.name, work / data)  # onnx writes the weights owner-only
     (work / data).replace(dest.with_name(data))
     (work / dest.name).replace(dest)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def has_external_weights(onnx_dir: Path) -> bool:
+    """The graph and its weights file are both there, the graph being the small one (an
+    externalising run stopped between its two renames leaves the one-file graph in place)."""
+    graph, data = onnx_dir / ONNX_FILE, onnx_dir / ONNX_DATA
+    return graph.is_file() and data.is_file() and graph.stat().st_size < data.stat().st_size
