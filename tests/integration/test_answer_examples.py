@@ -64,8 +64,6 @@ def test_a_refusal_under_a_document_filter_says_so(yj) -> None:
     assert answer.abstained and "所选" in answer.text, answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="known weak (issue 10): the English question's kind (area = a figure) is not "
-                         "recognised, so a 范围 sentence outranks the 面积 one")
 def test_english_questions_are_answered_from_chinese_documents(yj) -> None:
     answer = yj.ask("What is the area of the Nanjing metropolitan area?", lang="en")
     assert not answer.abstained and _cited(answer, "2.7万平方公里"), answer.text

@@ -214,7 +214,9 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
         return v
 
     pool = [i for i in range(len(clauses)) if has_quantity(clauses[i], info.numbers)] if one_figure else []
-    best = max(pool or range(len(clauses)), key=lambda i: value(clauses[i]))
+    # on a tie, a figure question takes the clause that holds a figure
+    best = max(pool or range(len(clauses)), key=lambda i: (value(clauses[i]), info.asks == "number"
+                                                           and has_quantity(clauses[i], info.numbers)))
     lo = hi = best
     if not one_figure and hi + 1 < len(clauses) and len("".join(clauses[lo:hi + 2])) <= limit:
         hi += 1

@@ -6,8 +6,8 @@ A Unigram tokenizer only ever uses pieces that occur inside the (normalised) tex
 short texts it is enough to fetch those pieces from an SQLite copy of the vocabulary, build a
 Unigram model of just them, and run the real tokenizer (`tokenizers`, same normaliser,
 pre-tokenizer, post-processor and truncation) with it. The Viterbi search then sees exactly the
-candidates the full vocabulary would give it (the lowest score is kept too: unknown characters
-are scored from it), so the ids are the same; tested against the full tokenizer.
+candidates the full vocabulary would give it (and the lowest score, from which unknown
+characters are scored), so the ids are the same; tested against the full tokenizer.
 
 Written once beside the ONNX export (`pieces.sqlite` and `pieces-stub.json`) for tokenizers of
 that shape; any other tokenizer, or a text holding a special token, uses the full tokenizer.
@@ -109,7 +109,7 @@ class PieceTokenizer:
             if meta["size"] != tokenizer_json.stat().st_size or not (folder / LEXICON).is_file():
                 return None
             return cls(folder, max_length)
-        except (OSError, ValueError, KeyError, TypeError, sqlite3.Error, Exception):  # tokenizers raises its own
+        except Exception:  # unreadable, foreign or damaged (tokenizers raises its own types): use the full one
             return None
 
     def encode(self, text: str) -> Encoded | None:

@@ -189,3 +189,17 @@ def test_conversation_history_is_bounded() -> None:
         conv.add(q, q, answer)
     assert [t.question for t in conv.turns] == ["二", "三"]
     assert conv.rewrite("那南京呢?") == "南京呢?"  # the last turn names no entity: nothing to swap
+
+
+def test_a_figure_question_shows_the_figure_clause_when_clauses_tie() -> None:
+    """An English question's Chinese keywords (都市圈 面积 江澜) can score a clause that names the
+    region as high as the clause with the asked figure; the figure clause is the answer."""
+    from youju.chat.extractive import _as_answer
+    from youju.chat.questions import QuestionInfo
+
+    sentence = ("规划明确都市圈主要范围包括江澜市,青禾市市区、白鹭县,临江市市区、东湖县,西岭市市区、北港县,"
+                "南湾市市区、望海县、云溪县,石门市市区、长宁县及周边县市的部分街道和乡镇,面积2.7万平方公里。")
+    info = QuestionInfo("What is the area of the Jianglan metropolitan area? (都市圈 面积 江澜)", "figure", False,
+                        ("都市", "都市圈", "面积"), (), ("都市", "都市圈", "面积"), asks="number", english=True)
+    assert len(sentence) > 90  # long enough to be trimmed to its key clauses
+    assert _as_answer(sentence, info).endswith("面积2.7万平方公里。")
