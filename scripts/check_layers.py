@@ -1,7 +1,8 @@
 """The layer rule, checked: a module of youju imports only from its own layer or lower ones
 (every import counts, also those inside functions and under TYPE_CHECKING). Lowest first:
 
-    ground floor   youju.text, youju.records, youju.errors, youju.i18n, youju.config, youju.modelload
+    ground floor   youju.text, youju.records, youju.errors, youju.i18n, youju.config, youju.modelload,
+                   youju.sqlbatch
     1              youju.ingest | youju.embeddings   (siblings: neither imports the other)
     2              youju.retrieval
     3              youju.chat                        (answering)
@@ -21,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "youju"
 LAYERS: list[list[str]] = [
-    ["youju.text", "youju.records", "youju.errors", "youju.i18n", "youju.config", "youju.modelload"],
+    ["youju.text", "youju.records", "youju.errors", "youju.i18n", "youju.config", "youju.modelload", "youju.sqlbatch"],
     ["youju.ingest", "youju.embeddings"],
     ["youju.retrieval"],
     ["youju.chat"],

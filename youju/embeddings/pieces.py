@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from youju.sqlbatch import select_in
+from youju.text.segmenter import substrings
+
 LEXICON = "pieces.sqlite"
 STUB = "pieces-stub.json"
 _KEEP_MAX = 16  # special tokens kept at their own ids at the head of the vocabulary
 _LOWEST = "\U0010fffe\U0010fffe"  # a piece no text holds (a noncharacter), carrying the lowest score
-_BATCH = 900
 
 
 @dataclass(frozen=True)
@@ -120,15 +122,11 @@ class PieceTokenizer:
         with self._lock:
             assert self._tok.normalizer is not None and self._tok.pre_tokenizer is not None
             normal = self._tok.normalizer.normalize_str(text)
-            wanted = {w[i:j] for w, _ in self._tok.pre_tokenizer.pre_tokenize_str(normal)
-                      for i in range(len(w)) for j in range(i + 1, min(len(w), i + self._max_len) + 1)}
-            found: list[tuple[str, int, float]] = []
-            part_list = sorted(wanted)
-            for at in range(0, len(part_list), _BATCH):
-                part = part_list[at:at + _BATCH]
-                found.extend(self._con.execute(
-                    f"SELECT text, id, score FROM piece WHERE text IN ({','.join('?' * len(part))}) AND id >= ?",
-                    [*part, self._keep]))
+            wanted = set().union(*(substrings(w, self._max_len)
+                                   for w, _ in self._tok.pre_tokenizer.pre_tokenize_str(normal)))
+            found: list[tuple[str, int, float]] = list(select_in(
+                self._con, "SELECT text, id, score FROM piece WHERE text IN ({marks}) AND id >= ?", sorted(wanted),
+                self._keep))
             real = list(range(self._keep)) + [self._unk] + [i for _, i, _ in found]
             self._tok.model = models.Unigram([*self._head, *((p, s) for p, _, s in found)], self._unk, False)
             enc = self._tok.encode(text)

@@ -18,6 +18,7 @@ import numpy as np
 
 from youju.records import Chunk, DocInfo, Document, with_headings
 from youju.retrieval.keywords import fts_document
+from youju.sqlbatch import select_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -257,15 +258,10 @@ class Store:
 
     def chunks(self, rowids: list[int]) -> dict[int, StoredChunk]:
         """Chunks by rowid (missing rowids, e.g. deleted since the FAISS file was written, are absent)."""
-        out: dict[int, StoredChunk] = {}
-        db = self._db()
-        for i in range(0, len(rowids), 500):
-            part = [int(x) for x in rowids[i:i + 500]]
-            marks = ",".join("?" * len(part))
-            for r in db.execute(f"SELECT c.rowid, {_CHUNK_COLUMNS}, d.source, d.title FROM chunks c"
-                                f" JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN ({marks})", part):
-                out[r[0]] = StoredChunk(r[0], _chunk(r[1:9]), r[9], r[10])
-        return out
+        sql = (f"SELECT c.rowid, {_CHUNK_COLUMNS}, d.source, d.title FROM chunks c"
+               " JOIN documents d ON d.id = c.doc_id WHERE c.rowid IN ({marks})")
+        return {r[0]: StoredChunk(r[0], _chunk(r[1:9]), r[9], r[10])
+                for r in select_in(self._db(), sql, [int(x) for x in rowids])}
 
     def doc_chunks(self, doc_id: str) -> list[Chunk]:
         rows = self._db().execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE doc_id=? ORDER BY ord", (doc_id,))
@@ -293,11 +289,8 @@ class Store:
 
     def vectors_of(self, rowids: list[int], dimension: int) -> np.ndarray:
         """The stored vectors of `rowids` (ascending), in that order."""
-        rows: list[tuple[int, bytes]] = []
-        for at in range(0, len(rowids), 900):
-            part = rowids[at:at + 900]
-            rows += self._db().execute(f"SELECT rowid, vector FROM chunks WHERE rowid IN ({','.join('?' * len(part))})"
-                                       " ORDER BY rowid", part).fetchall()
+        rows = list(select_in(self._db(), "SELECT rowid, vector FROM chunks WHERE rowid IN ({marks}) ORDER BY rowid",
+                              rowids))
         ids, vectors = _id_vectors(rows, dimension)
         if not np.array_equal(ids, rowids):
             raise sqlite3.DatabaseError("stored vectors missing for committed chunks")

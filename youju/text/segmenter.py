@@ -28,9 +28,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from youju.sqlbatch import select_in
+
 LAZY_CHARS = 5_000  # text segmented through the lexicon before the full dictionary pays off
 _LEXICON_VERSION = 1
-_BATCH = 900  # SQLite host parameters per lookup
 
 
 class Segmenter:
@@ -116,22 +117,17 @@ class Segmenter:
 
     def _fetch(self, text: str) -> None:
         """Copy every entry the text could look up (its substrings up to the longest word)."""
-        n, longest = len(text), self._max_len
-        wanted = [s for s in {text[i:j] for i in range(n) for j in range(i + 1, min(n, i + longest) + 1)}
-                  if s not in self._seen]
+        wanted = [s for s in substrings(text, self._max_len) if s not in self._seen]
         if not wanted:
             return
         assert self._lexicon is not None
         freq, tags = self._tok.FREQ, self._pos.word_tag_tab
         try:
-            for at in range(0, len(wanted), _BATCH):
-                part = wanted[at:at + _BATCH]
-                rows = self._lexicon.execute(
-                    f"SELECT word, freq, tag FROM lexicon WHERE word IN ({','.join('?' * len(part))})", part)
-                for word, f, tag in rows:
-                    freq[word] = f
-                    if tag:
-                        tags[word] = tag
+            for word, f, tag in select_in(self._lexicon, "SELECT word, freq, tag FROM lexicon WHERE word IN ({marks})",
+                                          wanted):
+                freq[word] = f
+                if tag:
+                    tags[word] = tag
         except sqlite3.Error:
             self._load_full()  # the lexicon went bad under us: the full dictionary is always right
             return
@@ -169,6 +165,13 @@ class Segmenter:
             os.replace(tmp, path)
         except (OSError, sqlite3.Error):
             tmp.unlink(missing_ok=True)  # no lexicon: the next process loads in full too
+
+
+def substrings(text: str, longest: int) -> set[str]:
+    """Every substring of `text` up to `longest` characters: all a dictionary lookup over the
+    text can ask for (jieba's and a Unigram tokenizer's)."""
+    n = len(text)
+    return {text[i:j] for i in range(n) for j in range(i + 1, min(n, i + longest) + 1)}
 
 
 def default_cache_dir() -> Path:
