@@ -1,5 +1,5 @@
 """Do the keyword posting lists rank as FTS5 does? For each index and evaluation set given,
-build the lists in memory and compare their top k with FTS5's `bm25()` for every question, at
+build the lists (in a temporary folder) and compare their top k with FTS5's `bm25()` for every question, at
 two bigram column weights: same rows in the same order, same scores to 1e-9 (relative).
 
     .venv/bin/python bench/keyword_lists_check.py /tmp/qa/idx-sample:data/eval/sample.jsonl \\
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +24,12 @@ from youju.retrieval.postings import Postings
 
 def check(index_dir: Path, eval_set: Path, k: int) -> tuple[int, int, list[float], list[float]]:
     index = Index.open(index_dir)
-    postings = Postings.build(index.store._db(), index.version())
+    with tempfile.TemporaryDirectory() as tmp:
+        postings = Postings.build(index.store._db(), index.version(), Path(tmp) / "lists")
+        return _compare(index, postings, eval_set, k)
+
+
+def _compare(index: Index, postings: Postings, eval_set: Path, k: int) -> tuple[int, int, list[float], list[float]]:
     questions = [json.loads(line)["question"] for line in eval_set.read_text(encoding="utf-8").splitlines() if line]
     same = total = 0
     fts_ms: list[float] = []

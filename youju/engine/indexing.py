@@ -115,6 +115,7 @@ def _process(todo: list[FoundFile], known: dict[str, DocInfo], key: str, chunkin
                     report.results.append(FileResult(f.source, str(f.path), "unchanged", chunks=prev.chunks))
                     continue
                 parsed = build_document(f.path, f.source, data, chunking)
+                del data  # the file's bytes: up to 64 MB no longer needed while it is embedded
             except YoujuError as exc:
                 report.results.append(file_problem(f.source, f.path, exc))
                 continue

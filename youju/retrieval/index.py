@@ -227,8 +227,7 @@ class Index:
             self._drop_postings(keep=None)
             return
         if self.postings() is None:
-            self._postings = Postings.build(self.store._db(), version)
-            self._postings.save(self._postings_folder(version))
+            self._postings = Postings.build(self.store._db(), version, self._postings_folder(version))
         self._drop_postings(keep=self._postings_folder(version).name)
 
     def _drop_postings(self, keep: str | None) -> None:

@@ -22,8 +22,9 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 
@@ -33,6 +34,7 @@ IDF_FLOOR = 1e-6  # what FTS5 gives a term in half the rows or more
 _SEPARATOR = re.compile(r"[^\w.%]|_")  # FTS5 unicode61 with tokenchars '.%': letters, digits, '.', '%'
 _COLUMNS = ("w", "b")  # words, bigrams: the two FTS5 columns
 FILES = ("keys", "offsets", "rows", "counts", "partials", "lengths")
+_POSTINGS_PER_ROW = 400  # about 320 measured (words and bigrams of a 400-character chunk): spill files' sizing
 
 
 def idf(n: int, n_rows: int) -> float:
@@ -103,13 +105,24 @@ class Postings:
     # --- building ---------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, db: sqlite3.Connection, version: int, batch: int = 2000) -> Postings:
-        """Posting lists of every row of the FTS5 table (read once, in batches). Memory: the
-        postings at 10 bytes each (32-bit term and row, 16-bit count), then placed into lists
-        of the same size; a batch's tokens are Python strings, hence small batches
-        (docs/BENCHMARKS.md, "One large file")."""
+    def build(cls, db: sqlite3.Connection, version: int, folder: Path, batch: int = 2000,
+              bucket: int = 1 << 21) -> Postings:
+        """Posting lists of every row of the FTS5 table, written to `folder` atomically (a
+        half-written copy is never read) and returned memory-mapped from there. The FTS5 rows
+        are read once, in batches (a batch's tokens are Python strings). Each batch's postings
+        (10 bytes each: 32-bit term and row, 16-bit count) go to spill files by the leading bits
+        of their term's key, about `bucket` postings per file; each file is then sorted by key
+        on its own and appended to the lists. Memory: the vocabulary and one bucket, not the
+        postings (docs/BENCHMARKS.md, "One large file")."""
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        last_row = db.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 0
+        bits = min(max(math.ceil(math.log2(max(last_row * _POSTINGS_PER_ROW / bucket, 1))), 0), 8)
+        spilled = _Spill(tmp, np.int64 if last_row >= 2**31 else np.int32, bits)
         vocabs: tuple[dict[str, int], dict[str, int]] = ({}, {})  # per column: token -> term id
-        terms, rows, counts = [], [], []
+        keys = np.zeros(1024, dtype=np.int64)  # each term id's key
+        sizes = np.zeros(1024, dtype=np.int64)  # postings per term id
         length_rows, length_values = [], []
         cur = db.execute("SELECT rowid, words, bigrams FROM chunks_fts ORDER BY rowid")
         while part := cur.fetchmany(batch):
@@ -117,72 +130,41 @@ class Postings:
             total = np.zeros(len(part), dtype=np.int64)
             for column, vocab in enumerate(vocabs):
                 tokens = [fts_tokens(r[1 + column]) for r in part]
-                sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=len(part))
-                total += sizes
+                lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(part))
+                total += lengths
                 flat = [t for row in tokens for t in row]
-                for token in set(flat).difference(vocab):
-                    vocab[token] = len(vocabs[0]) + len(vocabs[1])
+                new = list(set(flat).difference(vocab))
+                first = len(vocabs[0]) + len(vocabs[1])
+                vocab.update(zip(new, range(first, first + len(new))))
+                if first + len(new) > len(keys):
+                    grow = np.zeros(len(keys) + len(new), dtype=np.int64)
+                    keys, sizes = np.concatenate([keys, grow]), np.concatenate([sizes, grow])
+                keys[first:first + len(new)] = np.fromiter((term_key(column, t) for t in new), dtype=np.int64,
+                                                           count=len(new))
                 ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
                 # (term, row) pairs counted: the row's index in this batch is the low part
-                pair, n = np.unique(ids * len(part) + np.repeat(np.arange(len(part)), sizes), return_counts=True)
-                terms.append((pair // len(part)).astype(np.int32))
-                found = rowids[pair % len(part)]
-                rows.append(found.astype(np.int32) if rowids[-1] < 2**31 else found)
-                counts.append(np.minimum(n, 65535).astype(np.uint16))
+                pair, n = np.unique(ids * len(part) + np.repeat(np.arange(len(part)), lengths), return_counts=True)
+                terms = pair // len(part)
+                starts, runs = _groups(terms)
+                sizes[terms[starts]] += runs
+                spilled.add(terms, keys[terms], rowids[pair % len(part)], np.minimum(n, 65535))
             length_rows.append(rowids)
             length_values.append(total)
-        keys = np.zeros(len(vocabs[0]) + len(vocabs[1]), dtype=np.int64)
-        for column, vocab in enumerate(vocabs):
-            keys[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))] = \
-                np.fromiter((term_key(column, t) for t in vocab), dtype=np.int64, count=len(vocab))
-        return cls._assemble(keys, terms, rows, counts, length_rows, length_values, version)
-
-    @classmethod
-    def _assemble(cls, keys_by_id: np.ndarray, terms: list[np.ndarray], rows: list[np.ndarray],
-                  counts: list[np.ndarray], length_rows: list[np.ndarray], length_values: list[np.ndarray],
-                  version: int) -> Postings:
-        # Lists in key order, each list's rows ascending: every batch part holds its postings
-        # grouped by term (ascending term, then row) and parts arrive in rowid order, so each
-        # part is scattered to the end of its terms' lists so far. Two passes (sizes, then
-        # placement), each part freed once placed: the peak is about twice the postings.
-        by_key = np.argsort(keys_by_id)
-        rank = np.empty(len(by_key), dtype=np.int64)
-        rank[by_key] = np.arange(len(by_key), dtype=np.int64)
-        keys = keys_by_id[by_key]
-        sizes = np.zeros(len(keys), dtype=np.int64)
-        for part in terms:
-            starts, counts_here = _groups(part)
-            sizes[rank[part[starts]]] += counts_here
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        spilled.close()
+        n_terms = len(vocabs[0]) + len(vocabs[1])
+        del vocabs
         all_rows = np.concatenate(length_rows) if length_rows else np.zeros(0, dtype=np.int64)
         all_lengths = np.concatenate(length_values) if length_values else np.zeros(0, dtype=np.int64)
         lengths = np.zeros(int(all_rows.max()) + 1 if len(all_rows) else 0, dtype=np.float32)
         lengths[all_rows] = all_lengths
-        row = np.empty(int(offsets[-1]), dtype=np.int32 if len(lengths) < 2**31 else np.int64)
-        count = np.empty(int(offsets[-1]), dtype=np.uint16)
-        fill = offsets[:-1].copy()
-        for i, part in enumerate(terms):
-            starts, counts_here = _groups(part)
-            at = rank[part[starts]]
-            pos = np.repeat(fill[at] - starts, counts_here) + np.arange(len(part))
-            row[pos], count[pos] = rows[i], counts[i]
-            fill[at] += counts_here
-            terms[i] = rows[i] = counts[i] = np.zeros(0, dtype=np.int32)  # placed: free it
-        return cls(keys, offsets, row, count, lengths, len(all_rows), int(all_lengths.sum()), version)
-
-    # --- files ------------------------------------------------------------------------------
-
-    def save(self, folder: Path) -> None:
-        """Write to `folder` atomically (a half-written copy is never read)."""
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for name in FILES:
-            np.save(tmp / f"{name}.npy", getattr(self, name))
-        (tmp / "stats.json").write_text(json.dumps(
-            {"rows": self.n_rows, "tokens": self.n_tokens, "version": self.version}))
+        n_rows, n_tokens = len(all_rows), int(all_lengths.sum())
+        _place(spilled, keys[:n_terms], sizes[:n_terms], lengths, n_tokens / n_rows if n_rows else 1.0, tmp)
+        (tmp / "stats.json").write_text(json.dumps({"rows": n_rows, "tokens": n_tokens, "version": version}))
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
+        return cls.load(folder)
+
+    # --- files ------------------------------------------------------------------------------
 
     @classmethod
     def load(cls, folder: Path) -> Postings:
@@ -294,3 +276,73 @@ def _groups(sorted_terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.concatenate([[0], np.flatnonzero(np.diff(sorted_terms)) + 1])
     return starts, np.diff(np.append(starts, len(sorted_terms)))
+
+
+class _Spill:
+    """The postings of every batch (term id, row, count), appended as they come to one of 2**bits
+    files by the leading bits of the term's key: the page cache holds them, not the process.
+    Sorting each file by key (stably: rows stay ascending) and writing the files in order
+    gives the lists in key order."""
+
+    def __init__(self, folder: Path, row_type: type[np.integer], bits: int) -> None:
+        self.dtype = np.dtype([("term", np.int32), ("row", row_type), ("count", np.uint16)], align=False)
+        self.bits = bits
+        self.paths = [folder / f"spill-{i}.bin" for i in range(1 << bits)]
+        self._files = [p.open("wb") for p in self.paths]
+
+    def add(self, terms: np.ndarray, keys: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> None:
+        part = np.empty(len(terms), dtype=self.dtype)
+        part["term"], part["row"], part["count"] = terms, rows, counts
+        which = keys >> (63 - self.bits) if self.bits else np.zeros(len(keys), dtype=np.int64)
+        order = np.argsort(which, kind="stable")
+        bounds = np.searchsorted(which[order], np.arange(len(self._files) + 1))
+        part = part[order]
+        for i, f in enumerate(self._files):
+            if bounds[i + 1] > bounds[i]:
+                part[bounds[i]:bounds[i + 1]].tofile(f)
+
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
+
+    def read(self) -> Iterator[np.ndarray]:
+        """Each file's postings, in key-prefix order; each file is deleted once read."""
+        for path in self.paths:
+            part = np.fromfile(path, dtype=self.dtype)
+            path.unlink()
+            yield part
+
+
+def _place(spilled: _Spill, keys_by_id: np.ndarray, sizes: np.ndarray, lengths: np.ndarray, avgdl: float,
+           folder: Path) -> None:
+    """Write keys, offsets and lengths, then rows, counts and partials in key order, one spill
+    file at a time."""
+    by_key = np.argsort(keys_by_id, kind="stable")
+    offsets = np.concatenate([[0], np.cumsum(sizes[by_key])]).astype(np.int64)
+    np.save(folder / "keys.npy", keys_by_id[by_key])
+    np.save(folder / "offsets.npy", offsets)
+    np.save(folder / "lengths.npy", lengths)
+    norm = length_norm(lengths.astype(np.float64), avgdl)
+    total = int(offsets[-1])
+    row_type = np.int32 if len(lengths) < 2**31 else np.int64
+    outs = {name: _npy_writer(folder / f"{name}.npy", dtype, total) for name, dtype in
+            (("rows", row_type), ("counts", np.uint16), ("partials", np.float64))}
+    for part in spilled.read():
+        order = np.argsort(keys_by_id[part["term"]], kind="stable")  # by key; rows stay ascending
+        rows, counts = part["row"][order].astype(row_type), part["count"][order]
+        del part, order
+        outs["rows"].write(rows.tobytes())
+        outs["counts"].write(counts.tobytes())
+        for at in range(0, len(rows), 1 << 20):  # a million at a time: float64 temporaries
+            outs["partials"].write(saturation(counts[at:at + (1 << 20)].astype(np.float64),
+                                              norm[rows[at:at + (1 << 20)]]).tobytes())
+    for f in outs.values():
+        f.close()
+
+
+def _npy_writer(path: Path, dtype: type[np.generic], n: int) -> BinaryIO:
+    """A .npy file of `n` items of `dtype` whose data the caller appends in order."""
+    f = path.open("wb")
+    np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                             "fortran_order": False, "shape": (n,)})
+    return f

@@ -150,7 +150,7 @@ def test_lists_of_another_version_are_never_used(index: Index, tmp_path: Path) -
 def test_build_counts_terms_and_row_lengths(tmp_path: Path, lists_always: None) -> None:
     idx = Index.open(tmp_path / "index", create=True)
     _write(idx, [_document(0, random.Random(0), ["补贴补贴补贴。", "人才。"])])
-    postings = Postings.build(idx.store._db(), idx.version())
+    postings = Postings.build(idx.store._db(), idx.version(), tmp_path / "lists")
     assert postings.n_rows == 2
     words, _ = query_terms("补贴")
     hits = postings.search(words, [], 5, (1.0, 0.0))
@@ -160,12 +160,16 @@ def test_build_counts_terms_and_row_lengths(tmp_path: Path, lists_always: None) 
     assert list(postings.rows[start:end]) == [row] and list(postings.counts[start:end]) == [3]
 
 
-@pytest.mark.parametrize("batch", [1, 7, 100])
-def test_lists_built_in_batches_equal_lists_built_at_once(index: Index, batch: int) -> None:
-    """Rows arrive in batches and are placed at the end of each term's list: any batch size
-    gives the same lists (rows ascending in each) as one batch of everything."""
+@pytest.mark.parametrize(("batch", "bucket"), [(1, 1 << 22), (7, 1), (100, 50), (100_000, 997)])
+def test_lists_built_in_batches_equal_lists_built_at_once(index: Index, tmp_path: Path, batch: int,
+                                                          bucket: int) -> None:
+    """Rows arrive in batches and their postings are spilled to files by key prefix, each file
+    sorted on its own: any batch size and number of files give the same lists (rows ascending
+    in each) as one batch of everything in one file."""
     db, version = index.store._db(), index.version()
-    whole, parts = Postings.build(db, version, batch=100_000), Postings.build(db, version, batch=batch)
+    whole = Postings.build(db, version, tmp_path / "whole", batch=100_000, bucket=1 << 40)
+    parts = Postings.build(db, version, tmp_path / "parts", batch=batch, bucket=bucket)
+    assert not list((tmp_path / "parts").glob("spill-*"))  # spill files are removed
     for name in ("keys", "offsets", "rows", "counts", "lengths", "partials"):
         assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
     for start, end in zip(whole.offsets[:-1], whole.offsets[1:], strict=True):
