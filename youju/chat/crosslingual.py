@@ -41,9 +41,62 @@ GLOSSARY: dict[str, str] = {
     "china-europe railway express": "中欧班列", "express": "班列", "growth": "增长", "target": "目标", "goal": "目标",
     "share": "比重 占比", "rate": "率", "days": "天数", "years": "年", "year": "年", "when": "年 月", "province": "省",
     "city": "市", "cities": "市 城市", "county": "县", "district": "区", "town": "镇", "village": "村",
+    "international": "国际", "national": "国家 全国", "china": "中国 我国 全国", "chinese": "中国", "europe": "欧洲 中欧", "european": "欧洲", "asia": "亚洲",
 }
+# English region kinds and how Chinese documents write them after the name.
+_REGIONS = (("metropolitan area", "都市圈"), ("metropolitan", "都市圈"), ("city cluster", "城市群"),
+            ("urban agglomeration", "城市群"), ("economic circle", "经济圈"), ("economic belt", "经济带"),
+            ("new area", "新区"), ("new district", "新区"))
+# Capitalised words that are not names of places or organisations in Chinese documents.
+_NOT_NAMES = frozenset("""I A New January February March April May June July August September October November December
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 _CJK_TERM = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def english_names(question: str) -> list[tuple[str, str]]:
+    """The names an English question asks about: its capitalised words after the first that the
+    glossary does not know (Nanjing, Changsha, Bailuwan), each with the region kind that follows
+    it (Changsha metropolitan area: 都市圈, which the documents must name with it), without the
+    Chinese keywords the engine appends in brackets."""
+    text = question.split("(", 1)[0]
+    out = []
+    for m in list(_WORD.finditer(text))[1:]:
+        if not m.group()[0].isupper():
+            continue
+        parts = [re.sub(r"'s$", "", p) for p in m.group().split("-") if p]  # Jianglan-Linchuan: two names
+        after = text[m.end():].lower()
+        kind = next((zh for en, zh in _REGIONS if after.lstrip().startswith(en)), "")
+        out += [(p, kind) for p in parts if p[0].isupper() and p.lower() not in GLOSSARY and p not in _NOT_NAMES]
+    return out
+
+
+def named_in(name: str, text: str, kind: str = "") -> bool:
+    """Does the Chinese text name it, in Latin letters or as its pinyin (Nanjing: 南京), and
+    followed by `kind` when one is given (Changsha metropolitan area: 长沙都市圈, not 长沙)?"""
+    from pypinyin import lazy_pinyin
+
+    if name.lower() in text.lower() and not kind:
+        return True
+    key = re.sub(r"[^a-z]", "", name.lower())
+    chars = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    spelled = lazy_pinyin(chars)
+    if not key or len(spelled) != len(chars):
+        return False
+    ends = {0: 0}  # position in the spelled string -> characters before it
+    at = 0
+    for i, syllable in enumerate(spelled, start=1):
+        at += len(syllable)
+        ends[at] = i
+    joined = "".join(spelled)
+    start = joined.find(key)
+    while start >= 0:
+        if start in ends and start + len(key) in ends:
+            follows = chars[ends[start + len(key)]:]
+            if follows.startswith(kind):
+                return True
+        start = joined.find(key, start + 1)
+    return False
 
 
 def pinyin_index(vocabulary: Iterable[str]) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from youju.chat.candidates import Candidate, Sources, candidates
+from youju.chat.crosslingual import english_names, named_in
 from youju.chat.features import CANDIDATE_FEATURES, CLAUSE, Weighed, question_features, softmax, weigh
 from youju.chat.model import AnswerModel, load_model
 from youju.chat.questions import (
@@ -23,6 +24,7 @@ from youju.chat.questions import (
     dropped_number,
     entity_core,
     has_quantity,
+    states_asked_kind,
 )
 from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
@@ -30,6 +32,8 @@ from youju.records import Hit, with_headings
 
 _TYPE_MATCH = CANDIDATE_FEATURES.index("type_match")
 _WORD = CANDIDATE_FEATURES.index("word")
+_ANNOUNCES = CANDIDATE_FEATURES.index("announces")
+_RESTATES = CANDIDATE_FEATURES.index("restates")
 
 
 @dataclass(frozen=True)
@@ -72,18 +76,20 @@ def gather(question: str, hits: list[Hit], sources: Sources | None, embedder: Em
                                                            weighed.matrix[order]), scores[order], hits)) \
         if len(scores) else 0.0
     order = _on_subject_first(info, weighed.candidates, order)
+    # the blank figure is judged on the best sentence as ranked, before one stating a figure goes first
+    gap = _figure_gap(info, Weighed([weighed.candidates[i] for i in order[:1]], weighed.matrix[order[:1]]))
+    order, kind_found = _asked_kind_first(info, weighed, order)
     ranked = Weighed([weighed.candidates[i] for i in order], weighed.matrix[order])
     scores = scores[order]
     threshold = model.threshold if settings.min_answerable < 0 else settings.min_answerable
     missing = _missing_entities(info, hits)
-    gap = _figure_gap(info, ranked)
     if not ranked.candidates:
         reason = "weak"
     elif missing:
         reason = "entity"
     elif gap is not None:
         reason = "figure"
-    elif p < threshold or _kind_missing(info, ranked):
+    elif p < threshold or not kind_found or _kind_missing(info, ranked):
         reason = "weak"
     else:
         reason = ""
@@ -100,8 +106,12 @@ def _missing_entities(info: QuestionInfo, hits: list[Hit]) -> tuple[str, ...]:
     often mis-cut or written another way (凱薩/凱撒) to refuse on: the answerability model weighs
     them (entity_missing)."""
     text = "".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5])
-    return tuple(e for e in info.entities if (e.endswith(REGION_KINDS) and len(e) > 3 and e not in text) or
-                 (e.endswith(ADMIN_KINDS) and len(core := entity_core(e)) >= 2 and core not in text))
+    missing = tuple(e for e in info.entities if (e.endswith(REGION_KINDS) and len(e) > 3 and e not in text) or
+                    (e.endswith(ADMIN_KINDS) and len(core := entity_core(e)) >= 2 and core not in text))
+    if info.english:  # an English question's names, by their pinyin (Changsha: no 长沙 anywhere)
+        missing += tuple(f"{name} {kind}".strip() for name, kind in english_names(info.text)
+                         if not named_in(name, text, kind))
+    return missing
 
 
 def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndarray) -> np.ndarray:
@@ -116,6 +126,24 @@ def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndar
     if not any(about):
         return order
     return np.array([i for i in order if about[i]] + [i for i in order if not about[i]], dtype=int)
+
+
+def _asked_kind_first(info: QuestionInfo, weighed: Weighed, order: np.ndarray, within: int = 3
+                      ) -> tuple[np.ndarray, bool]:
+    """For a figure or date question: the first of the `within` best sentences that states the
+    asked kind (an amount in the asked noun's unit, a date) goes first, and (order, False) when
+    none does: the answer would not hold what was asked (the verifier's check, made before the
+    answer is written). A best sentence that announces or restates, whose neighbour answers, and
+    a comparison, whose sides are picked by subject, are left as they are."""
+    if info.asks not in ("number", "date") or info.compare or not len(order):
+        return order, True
+    best = weighed.matrix[order[0]]
+    if best[_ANNOUNCES] or best[_RESTATES]:
+        return order, True
+    fit = next((k for k, i in enumerate(order[:within]) if states_asked_kind(weighed.candidates[i].text, info)), None)
+    if fit is None:
+        return order, False
+    return np.concatenate([[order[fit]], np.delete(order, fit)]).astype(int), True
 
 
 def _figure_gap(info: QuestionInfo, ranked: Weighed) -> Candidate | None:

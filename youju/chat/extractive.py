@@ -30,7 +30,8 @@ MAX_SENTENCE = 120  # characters shown of one source sentence before trimming to
 MAX_FIGURE_SENTENCE = 90  # a figure or a date sits in one clause: long sentences around it are trimmed sooner
 _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "人次", "万人", "人", "户", "套", "列", "条", "项", "所", "家", "吨", "亩",
           "倍", "%", "米", "分钟", "小时", "天", "年", "个", "座", "对", "名")
-_CLAUSES = re.compile(r"[^,，;；]+[,，;；]?")
+# a comma between digits groups thousands (5,000): it does not end a clause
+_CLAUSES = re.compile(r"(?:[^,，;；]|(?<=\d),(?=\d{3}))+[,，;；]?")
 _END = "。！？!?；;"
 
 

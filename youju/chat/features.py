@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from youju.chat.candidates import Candidate
-from youju.chat.questions import GENERIC_PLACES, QuestionInfo, dropped_number, entity_core, has_quantity
+from youju.chat.questions import (
+    GENERIC_PLACES,
+    QuestionInfo,
+    carries_unit,
+    dropped_number,
+    entity_core,
+    expected_units,
+    has_quantity,
+)
 from youju.records import Hit
 from youju.text.numbers import DATE, numbers
 from youju.text.tokens import bigrams, strip_question_words
@@ -29,14 +37,16 @@ CANDIDATE_FEATURES = [
     "type_match", "type_miss", "reason_cue", "has_number", "unit", "question_numbers", "entity", "entity_ctx",
     "focus", "clause_word", "clause_type", "dropped", "restates", "announces", "prev_word", "next_word",
     "heading_word", "subseq", "subseq_gap", "attribute_missing", "attribute_word", "attribute_word_gap",
+    "unit_miss",
 ]
 QUESTION_FEATURES = [
     "best_score", "best_prob", "margin", "best_cos", "best_word", "best_bigram", "best_lcs", "best_type_match",
     "best_type_miss", "top_dense", "keyword_share", "missing_word", "missing_longest", "entity_missing",
     "english", "asks_number", "asks_date", "asks_who_where", "asks_list", "question_length", "best_dropped",
-    "attribute_absent", "best_attribute_missing", "best_attribute_word", "best_entity_ctx",
+    "attribute_absent", "best_attribute_missing", "best_attribute_word", "best_entity_ctx", "best_unit_miss",
 ]
-CLAUSE = re.compile(r"[^,，;；:：]+[,，;；:：]?")
+# a comma or colon between digits is part of a number (5,000, 9:30), not a clause break
+CLAUSE = re.compile(r"(?:[^,，;；:：]|(?<=\d),(?=\d{3})|(?<=\d):(?=\d{2}))+[,，;；:：]?")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(书记|市长|省长|县长|主任|部长|局长|总理|主席|总统|皇帝|国王|教授|院士|先生|女士|"
                      r"经理|董事长|校长|所长|厅长|委员)|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,8}|由[\u4e00-\u9fff]{2,4}(担任|负责|提出|创立|设计)")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{1,8}(省|市|县|区|镇|乡|村|州|国|岛|港|湾|山|河|江|湖|城|街道|新区|都市圈|地区|大陆|半岛|盆地)")
@@ -75,6 +85,8 @@ class QuestionTerms:
         self.focus = [w.lower() for w in info.focus]
         self.numbers = set(info.numbers)
         self.units = [u for u in _UNITS if u in info.text and u not in ("年", "月", "个", "人")]
+        # units a figure answer must carry: those its measured nouns are counted in (人口: 人)
+        self.expected_units = expected_units(info)
 
 
 def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.ndarray | None) -> Weighed:
@@ -102,7 +114,8 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
         char = len(terms.chars & chars) / len(terms.chars) if terms.chars else 0.0
         lcs = _longest_shared(terms.core, text) / max(4, min(len(terms.core), 20))
         has_number = bool(set(numbers(c.text)) - terms.numbers)
-        match, miss = _type_fit(info, c.text, has_quantity(c.text, tuple(terms.numbers)))
+        quantity = has_quantity(c.text, tuple(terms.numbers))
+        match, miss = _type_fit(info, c.text, quantity)
         clause_word, clause_type, dropped = _clauses(info, terms, weights, total, c.text)
         s = c.hit.scores_by_retriever
         rows[i] = [
@@ -122,6 +135,7 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
             _subsequence(terms.core, text) / max(len(terms.core), 1), 0.0,
             sum(1 for w in attributes if w not in text and w not in ctx) / len(attributes) if attributes else 0.0,
             sum(weights.get(w, 0.0) for w in attributes if w in text) / attribute_total, 0.0,
+            float(bool(terms.expected_units) and quantity and not carries_unit(c.text, terms.expected_units)),
         ]
     _neighbours(cands, rows, CANDIDATE_FEATURES.index("word"))
     for gap, name in (("cos_gap", "cos"), ("word_gap", "word"), ("bigram_gap", "bigram"), ("lcs_gap", "lcs"),
@@ -185,6 +199,7 @@ def with_scores(base: np.ndarray, matrix: np.ndarray, scores: np.ndarray) -> np.
     out[QUESTION_FEATURES.index("best_attribute_missing")] = best[col("attribute_missing")]
     out[QUESTION_FEATURES.index("best_attribute_word")] = best[col("attribute_word")]
     out[QUESTION_FEATURES.index("best_entity_ctx")] = best[col("entity_ctx")]
+    out[QUESTION_FEATURES.index("best_unit_miss")] = best[col("unit_miss")]
     return out
 
 

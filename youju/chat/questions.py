@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from youju.text.numbers import numbers
+from youju.text.numbers import DATE, numbers
 from youju.text.tokens import QUESTION_WORDS, content_words, tagged
 
 # A figure is asked for: an amount, a share, a duration, a date.
@@ -166,9 +166,73 @@ def has_figure(text: str, ignore: tuple[str, ...] = ()) -> bool:
 _DATE_NUMBER = re.compile(r"(?:公元前?|民[国國]|前)\s*\d{1,4}\s*年|\d{3,4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|[一二三四五六七八九十〇零]{2,4}年")
 
 
+_ORDINAL = re.compile(r"第\s*[\d一二三四五六七八九十百零〇两]+")
+
+
 def has_quantity(text: str, ignore: tuple[str, ...] = ()) -> bool:
-    """An amount that is not a date: `2021年4月` states when, not how many."""
-    return has_figure(_DATE_NUMBER.sub(" ", text), ignore)
+    """An amount that is not a date nor an ordinal: `2021年4月` states when, `第八条` which
+    one, neither how many."""
+    return has_figure(_ORDINAL.sub(" ", _DATE_NUMBER.sub(" ", text)), ignore)
+
+
+# What a measured noun is counted in (人口 in people, 面积 in square kilometres or mu, 资金 in
+# yuan): a figure question about it is not answered by a figure in another unit (10亿元 for 人口).
+_IMPLIED_UNITS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("人口", "人才", "人数", "员工", "职工", "学生", "游客", "居民", "球员", "會員", "会员", "學生", "職工", "遊客"),
+     ("人", "名", "位")),
+    (("面积", "面積", "占地"), ("平方", "亩", "畝", "公顷", "公頃", "km", "英亩")),
+    (("资金", "資金", "投资", "投資", "金额", "金額", "收入", "产值", "產值", "总值", "總值", "增加值", "补贴", "補貼",
+      "奖金", "獎金", "预算", "預算", "经费", "經費", "票价", "票價", "工资", "工資", "营收", "營收", "费用", "費用",
+      "公积金", "公積金", "存款", "贷款", "貸款", "税收", "稅收", "财政", "財政", "债务", "債務", "价格", "價格"),
+     ("元", "镑", "鎊", "圆", "圓", "币", "幣", "美金", "$", "￥")),
+    (("长度", "長度", "里程", "全长", "全長", "距离", "距離", "海拔", "高度", "深度", "宽度", "寬度"),
+     ("米", "公里", "千米", "英里", "尺", "km")),
+)
+
+_OWN_MEASURE = re.compile(r"(?:多少|几)(人次|[项条次年月天家所名人位座台辆列对户件期批种岁套间个])")
+_SHARE = re.compile(r"比重|比例|占比|百分|[率速]|倍")
+_PEOPLE = ("人", "名", "位")
+_DURATION = re.compile(r"多久|多长时间|多長時間|多少时间|多少時間")
+
+
+def expected_units(info: QuestionInfo) -> tuple[str, ...]:
+    """The units a figure answering the question carries, when its measured noun says (人口:
+    people; 面积: an area); () when it does not, or for a comparison (its sides are checked
+    against each other) or a share (比重: a percentage). A measure word after 多少/几 says it
+    for people (多少人: 人/名/位; 多少人次: 人次); any other (多少套) leaves the unit open, since
+    documents count the same things in other words (55万户 for 多少套)."""
+    if info.asks != "number" or info.compare or _SHARE.search(info.text):
+        return ()
+    if _DURATION.search(info.text):  # 有效期是多久: a span of time, whatever else the question names
+        return ("年", "月", "天", "日", "周", "小时", "分钟", "秒")
+    if own := _OWN_MEASURE.search(info.text):
+        return _PEOPLE if own.group(1) in _PEOPLE else ("人次",) if own.group(1) == "人次" else ()
+    return tuple(u for nouns, units in _IMPLIED_UNITS if any(n in info.text for n in nouns) for u in units)
+
+
+_AMOUNT = r"[\d一二三四五六七八九十百千万亿两]"
+
+
+def carries_unit(text: str, units: tuple[str, ...]) -> bool:
+    """Does an amount in the text come in one of the units (2100万人, not the 人 of 人口; 人次
+    counts visits, not people)? The unit follows the number within a few characters (万, 余,
+    美 of 美元) or, for a currency sign, precedes it."""
+    if "人" in units:
+        text = text.replace("人次", "")
+    names = "|".join(re.escape(u) for u in units)
+    return bool(re.search(rf"{_AMOUNT}[^\d\s,，。;；、]{{0,3}}?(?:{names})|(?:{names})\s*\d", text))
+
+
+def states_asked_kind(text: str, info: QuestionInfo) -> bool:
+    """Does the text hold the kind of fact asked: for a figure question an amount (not a date
+    nor an ordinal) in the asked noun's unit, for a when-question a date or a number; any text
+    for other questions."""
+    if info.asks == "number":
+        units = expected_units(info)
+        return has_quantity(text, info.numbers) and (not units or carries_unit(text, units))
+    if info.asks == "date":
+        return bool(DATE.search(text)) or has_figure(text, info.numbers)
+    return True
 
 
 # A compound unit with no number before it is a number lost in conversion (人才万人, 增加值亿元).

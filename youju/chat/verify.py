@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from youju.chat.citations import bigram_recall, split_answer
-from youju.chat.questions import QuestionInfo, entity_core
+from youju.chat.questions import QuestionInfo, entity_core, states_asked_kind
 from youju.embeddings.base import Embedder
 from youju.i18n import t
 from youju.records import AnswerSentence, Citation
-from youju.text.numbers import DATE, canonical, numbers
+from youju.text.numbers import canonical, numbers
 from youju.text.tokens import content_words
 
 MIN_LEXICAL = 0.3  # share of the sentence's bigrams found in the cited text (bench/calibrate_verifier.py)
@@ -115,10 +115,10 @@ class Verifier:
         return False, t("why.subject", self.lang, subject=missing)
 
     def _asked_kind(self, judged: list[_Judged], question: QuestionInfo) -> None:
-        """A figure or date question must get one: when no sentence of the answer holds it, the
-        first sentence is flagged."""
-        test = {"number": _has_number, "date": _has_date}.get(question.asks)
-        if test is None or not judged or any(test(j.sentence, question) for j in judged):
+        """A figure or date question must get one (a figure in the asked noun's unit): when no
+        sentence of the answer holds it, the first sentence is flagged."""
+        if question.asks not in ("number", "date") or not judged or \
+                any(states_asked_kind(j.sentence, question) for j in judged):
             return
         first = judged[0]
         if first.supported:
@@ -130,14 +130,6 @@ class Verifier:
         claims = self.embedder.embed_documents([s for s, _ in items])
         sources = self.embedder.embed_documents(["".join(c.quote for c in cited) for _, cited in items])
         return [bool(x >= self.min_semantic) for x in np.sum(claims * sources, axis=1)]
-
-
-def _has_number(sentence: str, question: QuestionInfo) -> bool:
-    return bool(set(numbers(sentence)) - set(question.numbers))
-
-
-def _has_date(sentence: str, question: QuestionInfo) -> bool:
-    return bool(DATE.search(sentence)) or _has_number(sentence, question)
 
 
 def _states_fact(sentence: str) -> bool:

@@ -13,7 +13,7 @@ from helpers.passages import composer as hand_composer
 from youju.chat.candidates import Candidate, Sources, candidates
 from youju.chat.crosslingual import chinese_keywords, pinyin_index
 from youju.chat.enumerations import enumerate_items, wants_items
-from youju.chat.evidence import gather
+from youju.chat.evidence import _asked_kind_first, gather
 from youju.chat.extractive import _as_answer
 from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
 from youju.chat.figures import compare_figures, figure_for
@@ -72,6 +72,20 @@ def test_features_see_subject_figure_and_wording() -> None:
     assert _subsequence("第7届选举焦点", "选举的焦点是越南问题") == 4
 
 
+def test_an_ordinal_is_not_the_amount_and_the_unit_must_fit_the_asked_noun() -> None:
+    info = analyse("青禾市现有多少人才?")
+    cands = candidates([_hit("第八条 本办法由青禾市人才办负责解释。青禾市人才总量达12万人。数字产业引导基金 | 10亿元。")],
+                       Sources(), HashingEmbedder())
+    m = weigh(info, cands, None).matrix
+    col = CANDIDATE_FEATURES.index
+    ordinal, people, fund = m
+    assert ordinal[col("type_match")] == 0 and ordinal[col("type_miss")] == 1  # 第八条 says which, not how many
+    assert people[col("type_match")] == 1 and people[col("unit_miss")] == 0
+    assert fund[col("type_match")] == 1 and fund[col("unit_miss")] == 1  # 亿元 does not count 人才
+    area = weigh(analyse("青禾市面积多大?"), cands, None).matrix
+    assert area[2, col("unit_miss")] == 1 and area[0, col("unit_miss")] == 0  # no figure: nothing to mismatch
+
+
 def test_enumerations_marked_runs_and_sub_sections() -> None:
     text = ("九市召开会议,达成五点协议:一是共建轨道上的都市圈;二是推动公交一卡通;三是统一执法标准;"
             "四是共建信息平台;五是编制交通规划。此外还有别的内容。")
@@ -123,6 +137,26 @@ def test_a_multi_figure_sentence_is_trimmed_to_the_asked_subject() -> None:
     assert "60万元" in shown and "20万元" not in shown and shown.endswith("。")
 
 
+def test_a_figure_question_is_answered_by_a_sentence_stating_the_asked_kind_or_refused() -> None:
+    info = analyse("白鹭湾新区现有多少人才?")
+    text = "第八条 本办法由白鹭湾新区人才办负责解释,有效期5年。白鹭湾新区现有各类人才3.2万人。人才公寓500套。"
+    weighed = weigh(info, candidates([_hit(text)], Sources(), HashingEmbedder()), None)
+    order, found = _asked_kind_first(info, weighed, np.array([0, 2, 1]))
+    assert found and list(order) == [1, 0, 2]  # 3.2万人 counts 人才; 第八条, 5年 and 500套 do not
+    order, found = _asked_kind_first(info, weighed, np.array([0, 2]))
+    assert not found
+    none = gather(info.text, [_hit("第八条 本办法由白鹭湾新区人才办负责解释,有效期5年。人才公寓500套。")], None,
+                  HashingEmbedder(), ANSWER_ALL, HAND_MODEL)
+    assert none.abstain and none.reason == "weak"
+
+
+def test_a_comma_grouping_thousands_does_not_cut_the_number_when_trimming() -> None:
+    sentence = ("根据条约规定,除了割让的殖民地以外,德国在欧洲还失去了65,000平方公里的国土,人口减少了约700万人,"
+                "并且必须把军队规模限制在十万人以内,同时承担巨额赔款。")
+    shown = _as_answer(sentence, analyse("根据条约,德国失去了多少面积的国土?"))
+    assert "65,000平方公里" in shown and "700万" not in shown
+
+
 def test_figure_left_blank_is_a_refusal_but_never_a_heading() -> None:
     gap = [_hit("深圳市国土面积平方公里,年,城区常住人口万人,地区生产总值2.8万亿元。")]
     answer = hand_composer().compose("深圳市国土面积是多少?", gap)
@@ -141,6 +175,19 @@ def test_english_questions_get_chinese_keywords_by_pinyin_and_glossary() -> None
     assert analyse("What is the area of the Nanjing metropolitan area?").english
 
 
+def test_an_english_question_naming_a_place_no_passage_names_is_refused() -> None:
+    hits = [_hit("江澜都市圈面积3.1万平方公里,常住人口2600万人。"), _hit("江澜至临川城际铁路建成通车。", rank=2, start=40)]
+    missing = gather("What is the population of the Changsha metropolitan area?", hits, None, HashingEmbedder(),
+                     ANSWER_ALL, HAND_MODEL)
+    assert missing.abstain and missing.reason == "entity" and missing.missing_entities == ("Changsha 都市圈",)
+    other = [_hit("长沙市常住人口1000万人。"), *hits]  # 长沙 alone is not 长沙都市圈
+    assert gather("What is the population of the Changsha metropolitan area?", other, None, HashingEmbedder(),
+                  ANSWER_ALL, HAND_MODEL).missing_entities == ("Changsha 都市圈",)
+    named = gather("When did Jianglan-Linchuan's intercity railway open in December?", hits, None, HashingEmbedder(),
+                   ANSWER_ALL, HAND_MODEL)
+    assert named.missing_entities == () and named.reason != "entity"  # by pinyin; a month is not a name
+
+
 def test_verifier_checks_that_the_answer_answers_the_question() -> None:
     cite = {1: Citation(1, "c", "d", 0, 20, "成都都市圈面积2.64万平方公里。", "x.txt", "标题", ("成都",))}
     v = Verifier(lang="zh")
@@ -151,6 +198,16 @@ def test_verifier_checks_that_the_answer_answers_the_question() -> None:
     no_figure = {1: Citation(1, "c", "d", 0, 20, "成都都市圈建设开局良好。", "x.txt")}
     unanswered = v.verify("成都都市圈建设开局良好。[1]", no_figure, analyse("成都都市圈的面积有多大?"))
     assert unanswered.sentences[0].supported is False and "数字" in unanswered.sentences[0].reason
+    fund = {1: Citation(1, "c", "d", 0, 30, "第八条 成都都市圈产业基金规模10亿元。", "x.txt", "标题", ("成都",))}
+    wrong_unit = v.verify("第八条 成都都市圈产业基金规模10亿元。[1]", fund, analyse("成都都市圈的常住人口是多少?"))
+    assert wrong_unit.sentences[0].supported is False and "数字" in wrong_unit.sentences[0].reason
+    assert v.verify("第八条 成都都市圈产业基金规模10亿元。[1]", fund,
+                    analyse("成都都市圈产业基金规模是多少?")).sentences[0].supported is True
+    visits = {1: Citation(1, "c", "d", 0, 30, "成都都市圈预约挂号超过100万人次。", "x.txt", "标题", ("成都",))}
+    assert v.verify("成都都市圈预约挂号超过100万人次。[1]", visits,  # 人次 counts visits, not residents
+                    analyse("成都都市圈常住人口有多少?")).sentences[0].supported is False
+    assert v.verify("成都都市圈预约挂号超过100万人次。[1]", visits,
+                    analyse("成都都市圈预约挂号超过了多少人次?")).sentences[0].supported is True
 
 
 @pytest.mark.parametrize("raw,clean", [("南\u200b京都市圈面积多大", "南京都市圈面积多大"),
