@@ -73,23 +73,13 @@ class Postings:
     rowids, ascending) and `counts` (occurrences in the row), and each row's token count."""
 
     def __init__(self, keys: np.ndarray, offsets: np.ndarray, rows: np.ndarray, counts: np.ndarray,
-                 lengths: np.ndarray, n_rows: int, n_tokens: int, version: int,
-                 partials: np.ndarray | None = None) -> None:
+                 lengths: np.ndarray, n_rows: int, n_tokens: int, version: int, partials: np.ndarray) -> None:
         self.keys, self.offsets, self.rows, self.counts = keys, offsets, rows, counts
         self.lengths = lengths  # tokens per rowid (0 for rowids not in the store)
         self.n_rows, self.n_tokens, self.version = n_rows, n_tokens, version
         self._norm = length_norm(np.asarray(lengths, dtype=np.float64), n_tokens / n_rows if n_rows else 1.0)
-        # each posting's BM25 part before IDF at column weight 1 (the default), computed once
-        self.partials = partials if partials is not None else self._all_partials()
-
-    def _all_partials(self, step: int = 1 << 20) -> np.ndarray:
-        """`partials` for every posting, a million at a time (whole-array temporaries would
-        cost five float64 copies of the postings)."""
-        out = np.empty(len(self.rows), dtype=np.float64)
-        for at in range(0, len(out), step):
-            out[at:at + step] = saturation(self.counts[at:at + step].astype(np.float64),
-                                           self._norm[self.rows[at:at + step]])
-        return out
+        # each posting's BM25 part before IDF at column weight 1 (the default), written by `build`
+        self.partials = partials
 
     def _partials(self, weight: float, start: int, end: int, at: np.ndarray | None = None) -> np.ndarray:
         """BM25's part before IDF for postings start:end (only those at positions `at` of the
@@ -293,7 +283,7 @@ class _Spill:
     def add(self, terms: np.ndarray, keys: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> None:
         part = np.empty(len(terms), dtype=self.dtype)
         part["term"], part["row"], part["count"] = terms, rows, counts
-        which = keys >> (63 - self.bits) if self.bits else np.zeros(len(keys), dtype=np.int64)
+        which = keys >> (63 - self.bits)  # keys are 63-bit: 0 for every key when bits is 0
         order = np.argsort(which, kind="stable")
         bounds = np.searchsorted(which[order], np.arange(len(self._files) + 1))
         part = part[order]
@@ -324,23 +314,23 @@ def _place(spilled: _Spill, keys_by_id: np.ndarray, sizes: np.ndarray, lengths: 
     np.save(folder / "lengths.npy", lengths)
     norm = length_norm(lengths.astype(np.float64), avgdl)
     total = int(offsets[-1])
-    row_type = np.int32 if len(lengths) < 2**31 else np.int64
     outs = {name: _npy_writer(folder / f"{name}.npy", dtype, total) for name, dtype in
-            (("rows", row_type), ("counts", np.uint16), ("partials", np.float64))}
+            (("rows", spilled.dtype["row"]), ("counts", np.uint16), ("partials", np.float64))}
+    step = 1 << 20  # partials a million at a time: their float64 temporaries
     for part in spilled.read():
         order = np.argsort(keys_by_id[part["term"]], kind="stable")  # by key; rows stay ascending
-        rows, counts = part["row"][order].astype(row_type), part["count"][order]
+        rows, counts = part["row"][order], part["count"][order]
         del part, order
         outs["rows"].write(rows.tobytes())
         outs["counts"].write(counts.tobytes())
-        for at in range(0, len(rows), 1 << 20):  # a million at a time: float64 temporaries
-            outs["partials"].write(saturation(counts[at:at + (1 << 20)].astype(np.float64),
-                                              norm[rows[at:at + (1 << 20)]]).tobytes())
+        for at in range(0, len(rows), step):
+            outs["partials"].write(saturation(counts[at:at + step].astype(np.float64),
+                                              norm[rows[at:at + step]]).tobytes())
     for f in outs.values():
         f.close()
 
 
-def _npy_writer(path: Path, dtype: type[np.generic], n: int) -> BinaryIO:
+def _npy_writer(path: Path, dtype: np.dtype | type[np.generic], n: int) -> BinaryIO:
     """A .npy file of `n` items of `dtype` whose data the caller appends in order."""
     f = path.open("wb")
     np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
