@@ -165,7 +165,7 @@ def _put_large(item: _Pending, key: str, writer: IndexWriter, embedder: Embedder
 
     def slices() -> Iterator[tuple[tuple[Chunk, ...], np.ndarray, tuple[np.ndarray, ...]]]:
         for i in range(0, len(chunks), GROUP_CHUNKS):
-            part = chunks[i:i + GROUP_CHUNKS]
+            part = chunks[i:i + GROUP_CHUNKS]  # Chunk records are made here, one slice at a time
             embedded = _embed(list(part), embedder, report, bar, count_tokens)
             yield tuple(part), np.asarray(embedded.vectors), tuple(embedded.spans)
 
@@ -177,12 +177,13 @@ def _flush(pending: list[_Pending], key: str, writer: IndexWriter, embedder: Emb
            bar: _Bar | None, count_tokens: bool) -> None:
     if not pending:
         return
-    embedded = _embed([c for p in pending for c in p.parsed.chunks], embedder, report, bar, count_tokens)
+    chunks = [tuple(p.parsed.chunks) for p in pending]  # made once: they are built from offsets when read
+    embedded = _embed([c for cs in chunks for c in cs], embedder, report, bar, count_tokens)
     vectors = embedded.vectors
     staged, pos = [], 0
-    for p in pending:
-        n = len(p.parsed.chunks)
-        staged.append(StagedDocument(p.parsed.document, p.parsed.chunks, np.asarray(vectors[pos:pos + n]),
+    for p, cs in zip(pending, chunks):
+        n = len(cs)
+        staged.append(StagedDocument(p.parsed.document, cs, np.asarray(vectors[pos:pos + n]),
                                      tuple(embedded.spans[pos:pos + n]), p.size, p.mtime_ns, key))
         pos += n
     writer.put(staged)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from array import array
+from collections.abc import Iterator, Sequence
+from typing import overload
 
 from youju.ingest.structure import Heading, heading_paths
 from youju.records import Chunk
@@ -18,14 +21,52 @@ def chunk_id(doc_id: str, start: int, end: int) -> str:
 
 
 def make_chunks(doc_id: str, text: str, headings: list[Heading], *, size: int, max_size: int,
-                overlap: int = 1, page_starts: tuple[tuple[int, int], ...] = ()) -> list[Chunk]:
-    chunks = []
-    for start, end, path in chunk_spans(text, headings, size=size, max_size=max_size, overlap=overlap):
-        meta = {"page": _page_at(page_starts, start)} if page_starts else {}
-        body = text[start:end]
-        chunks.append(Chunk(chunk_id(doc_id, start, end), doc_id, body, start, end, path, meta,
-                            tuple(split_sentences(body))))
-    return chunks
+                overlap: int = 1, page_starts: tuple[tuple[int, int], ...] = ()) -> ChunkList:
+    return ChunkList(doc_id, text, chunk_spans(text, headings, size=size, max_size=max_size, overlap=overlap),
+                     page_starts)
+
+
+class ChunkList(Sequence[Chunk]):
+    """A document's chunks, kept as offsets and made into Chunk records when read, so a 60 MB
+    document holds ~20 bytes per chunk until a slice of it is embedded, not ~1 KB (its text
+    copy, sentence spans and record)."""
+
+    def __init__(self, doc_id: str, text: str, spans: list[tuple[int, int, tuple[str, ...]]],
+                 page_starts: tuple[tuple[int, int], ...] = ()) -> None:
+        self.doc_id, self.text, self.page_starts = doc_id, text, page_starts
+        self._starts = array("q", (s for s, _, _ in spans))
+        self._ends = array("q", (e for _, e, _ in spans))
+        paths: dict[tuple[str, ...], int] = {}
+        self._path_of = array("l", (paths.setdefault(p, len(paths)) for _, _, p in spans))
+        self._paths = list(paths)
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Chunk, ...]: ...
+
+    def __getitem__(self, i: int | slice) -> Chunk | tuple[Chunk, ...]:
+        if isinstance(i, slice):
+            return tuple(self._chunk(j) for j in range(*i.indices(len(self))))
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self._chunk(i)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self._chunk(j) for j in range(len(self)))
+
+    def _chunk(self, j: int) -> Chunk:
+        start, end = self._starts[j], self._ends[j]
+        meta = {"page": _page_at(self.page_starts, start)} if self.page_starts else {}
+        body = self.text[start:end]
+        return Chunk(chunk_id(self.doc_id, start, end), self.doc_id, body, start, end, self._paths[self._path_of[j]],
+                     meta, tuple(split_sentences(body)))
 
 
 def chunk_spans(text: str, headings: list[Heading], *, size: int, max_size: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,10 @@ from youju.records import Chunk, Document
 
 @dataclass(frozen=True)
 class ParsedFile:
-    """A file read, cleaned and chunked, ready to embed."""
+    """A file read, cleaned and chunked, ready to embed (chunks are made as they are read)."""
 
     document: Document
-    chunks: tuple[Chunk, ...]
+    chunks: Sequence[Chunk]
 
 
 def content_hash(data: bytes) -> str:
@@ -58,4 +59,4 @@ def build_document(path: Path, source: str, data: bytes, chunking: ChunkingSetti
     doc = Document(doc_id, source, title, cleaned.text, str(path), sha, meta)
     chunks = make_chunks(doc_id, cleaned.text, headings, size=chunking.size, max_size=chunking.max_size,
                          overlap=chunking.overlap, page_starts=cleaned.page_starts)
-    return ParsedFile(doc, tuple(chunks))
+    return ParsedFile(doc, chunks)

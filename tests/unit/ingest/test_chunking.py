@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +83,16 @@ def test_chunk_ids_depend_on_document_and_span() -> None:
     b = make_chunks("doc-b", text, [], size=300, max_size=600)
     assert a[0].id != b[0].id
     assert make_chunks("doc-a", text, [], size=300, max_size=600)[0].id == a[0].id
+
+
+def test_chunk_list_makes_the_same_records_by_index_slice_and_iteration() -> None:
+    text = "".join(f"第{i}条 本条规定事项{i}。其他内容说明{i}!" for i in range(80))
+    chunks = make_chunks("d", text, find_headings(text), size=60, max_size=120)
+    listed = list(chunks)
+    assert len(listed) == len(chunks) > 5
+    assert chunks[2:5] == tuple(listed[2:5]) and chunks[-1] == listed[-1] and chunks[0] == listed[0]
+    assert [c.sentences for c in chunks[1:3]] == [c.sentences for c in listed[1:3]]
+    for c in listed:
+        assert text[c.start:c.end] == c.text and c.sentences
+    with pytest.raises(IndexError):
+        chunks[len(chunks)]
