@@ -46,6 +46,11 @@ PRACTICES = re.compile(r"做法|措施|举措|经验|方面|任务|工作|行动
 
 
 def wants_items(info: QuestionInfo) -> bool:
+    """A list is asked: a list question, or one about practices, measures, tasks... A figure or
+    date question is answered by its figure even when it names such a noun (有几个专委会制定了
+    工作要点, 提出了多少项任务)."""
+    if info.asks in ("number", "date") and info.kind != "list":
+        return False
     return info.kind == "list" or info.asks == "list" or bool(PRACTICES.search(info.text))
 
 

@@ -7,6 +7,7 @@ and a figure question whose best sentence names the asked-for figure with its nu
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -76,6 +77,7 @@ def gather(question: str, hits: list[Hit], sources: Sources | None, embedder: Em
                                                            weighed.matrix[order]), scores[order], hits)) \
         if len(scores) else 0.0
     order = _on_subject_first(info, weighed.candidates, order)
+    order = _asked_year_first(info, weighed.candidates, order)
     # the blank figure is judged on the best sentence as ranked, before one stating a figure goes first
     gap = _figure_gap(info, Weighed([weighed.candidates[i] for i in order[:1]], weighed.matrix[order[:1]]))
     order, kind_found = _asked_kind_first(info, weighed, order)
@@ -122,10 +124,27 @@ def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndar
     cores = [entity_core(e) for e in info.entities]
     if not cores or info.compare:
         return order
-    about = [all(core in c.text + c.context + c.hit.chunk.text for core in cores) for c in cands]
+    return _first(order, [all(core in c.text + c.context + c.hit.chunk.text for core in cores) for c in cands])
+
+
+def _first(order: np.ndarray, about: list[bool]) -> np.ndarray:
+    """The ranking with the candidates marked in `about` first (each part in its own order)."""
     if not any(about):
         return order
     return np.array([i for i in order if about[i]] + [i for i in order if not about[i]], dtype=int)
+
+
+_YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?=年)")
+
+
+def _asked_year_first(info: QuestionInfo, cands: list[Candidate], order: np.ndarray) -> np.ndarray:
+    """For a figure or date question that names a year (2023年…增加值是多少): the sentences that
+    name that year go first; one about 2026's target does not answer it. A comparison's sides are
+    picked by subject: no reordering."""
+    years = _YEAR.findall(info.text)
+    if not years or info.compare or info.asks not in ("number", "date"):
+        return order
+    return _first(order, [all(y + "年" in c.text for y in years) for c in cands])
 
 
 def _asked_kind_first(info: QuestionInfo, weighed: Weighed, order: np.ndarray, within: int = 3

@@ -19,7 +19,15 @@ from youju.chat.enumerations import Item, enumerate_items, is_inline_list, wants
 from youju.chat.evidence import Evidence, gather
 from youju.chat.figures import Figure, compare_figures, figure_for
 from youju.chat.model import AnswerModel
-from youju.chat.questions import QuestionInfo, entity_core, has_figure, has_quantity
+from youju.chat.questions import (
+    QuestionInfo,
+    carries_unit,
+    entity_core,
+    expected_units,
+    has_figure,
+    has_quantity,
+    states_asked_kind,
+)
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
@@ -110,8 +118,9 @@ def plan(evidence: Evidence, sources: Sources, lang: str) -> list[Piece]:
         if pieces:
             return pieces
     best = evidence.candidates[0]
-    # a sentence that announces a list answers with the list, unless a figure or a date was asked
-    announces = bool(evidence.feature(0, "announces")) and info.asks not in ("number", "date")
+    # a sentence that announces a list answers with the list, unless a figure, a date, a person or
+    # a place was asked (九市在临川市召开会议,达成五点协议: answers where the meeting was)
+    announces = bool(evidence.feature(0, "announces")) and info.asks not in ("number", "date", "person", "place")
     if wants_items(info) or announces:
         # the best of the top sentences that leads (or is part of) an enumeration
         for lead in evidence.candidates[:3] if wants_items(info) else evidence.candidates[:1]:
@@ -133,7 +142,10 @@ def _neighbour(evidence: Evidence) -> Candidate | None:
     the question (the answer is then beside it): the following one, or for a why-question whose
     best sentence states the outcome, the one before."""
     best = evidence.candidates[0]
-    restates = bool(evidence.feature(0, "restates"))
+    info = evidence.question
+    # a figure or date question's best sentence that states the asked kind answers on its own
+    restates = bool(evidence.feature(0, "restates")) and not (
+        info.asks in ("number", "date") and states_asked_kind(best.text, info))
     announces = bool(evidence.feature(0, "announces")) and not has_figure(best.text)
     if not (restates or announces):
         return None
@@ -202,14 +214,14 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
         return text
 
     words = info.attribute if any(w in text for w in info.attribute) else info.content
-    units = [u for u in _UNITS if u in info.text]
+    units = expected_units(info) or tuple(u for u in _UNITS if u in info.text)
 
     def value(clause: str) -> float:
         v = sum(len(w) * (4 if w in info.focus else 1) for w in words if w in clause)
         if info.kind == "list":
             v += 2 * clause.count("、")
         if info.asks == "number" and has_quantity(clause, info.numbers):
-            v += 3 + 3 * any(u in clause for u in units)
+            v += 3 + 3 * carries_unit(clause, units)  # 由25人增至84人 counts people; 人员占比达95% does not
         elif info.asks == "date" and DATE.search(clause):
             v += 3
         return v

@@ -210,7 +210,7 @@ def expected_units(info: QuestionInfo) -> tuple[str, ...]:
     return tuple(u for nouns, units in _IMPLIED_UNITS if any(n in info.text for n in nouns) for u in units)
 
 
-_AMOUNT = r"[\d一二三四五六七八九十百千万亿两]"
+_AMOUNT = r"[\d一二三四五六七八九十两]"  # a numeral: 万 or 亿 alone is a magnitude whose number was lost (达到万人)
 
 
 def carries_unit(text: str, units: tuple[str, ...]) -> bool:

@@ -18,7 +18,7 @@ from youju.chat.extractive import _as_answer
 from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
 from youju.chat.figures import compare_figures, figure_for
 from youju.chat.model import AnswerModel, load_model
-from youju.chat.questions import analyse
+from youju.chat.questions import analyse, states_asked_kind
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
 from youju.embeddings.hashing import HashingEmbedder
@@ -84,6 +84,11 @@ def test_an_ordinal_is_not_the_amount_and_the_unit_must_fit_the_asked_noun() -> 
     assert fund[col("type_match")] == 1 and fund[col("unit_miss")] == 1  # 亿元 does not count 人才
     area = weigh(analyse("青禾市面积多大?"), cands, None).matrix
     assert area[2, col("unit_miss")] == 1 and area[0, col("unit_miss")] == 0  # no figure: nothing to mismatch
+    population = analyse("北部湾城市群常住人口有多少?")
+    # 万人 with its number lost is no amount of people, whatever other figure the sentence states
+    assert not states_asked_kind("南宁市常住人口达到万人,三市比重由年的42.7%提高到年的44.3%。", population)
+    assert states_asked_kind("城市群常住人口超过4100万人。", population)
+    assert states_asked_kind("常住人口三百人。", population)
 
 
 def test_enumerations_marked_runs_and_sub_sections() -> None:
@@ -221,3 +226,44 @@ def test_questions_are_normalised(raw: str, clean: str) -> None:
 def test_questions_that_cannot_be_asked_are_clear_errors(raw: str, fragment: str) -> None:
     with pytest.raises(QuestionError, match=fragment):
         check_question(raw)
+
+
+def test_a_figure_or_place_question_is_not_answered_with_a_list() -> None:
+    # invented passages: the asked figure or place is in one sentence next to a numbered run
+    assert not wants_items(analyse("滨湖区有几个工作专班制定了年度任务清单?"))
+    assert not wants_items(analyse("云岭镇提出了多少项重点任务?"))
+    assert wants_items(analyse("云岭镇提出了哪些重点任务?")) and wants_items(analyse("五市达成了哪几点协议?"))
+    composer = hand_composer()
+    tasks = "云岭镇提出12项重点任务:一是修缮山路;二是建设卫生院;三是改造校舍。"
+    count = composer.compose("云岭镇提出了多少项重点任务?", [_hit(tasks)])
+    assert "12项" in count.text and len(count.citations) == 1, count.text
+    meeting = "2024年3月,五市在南屿市召开协作会议,达成三点共识:一是共建园区;二是共享人才;三是共保生态。"
+    where = composer.compose("五市协作会议在哪里召开?", [_hit(meeting)])
+    assert "南屿市" in where.text and len(where.citations) == 1, where.text
+    listed = composer.compose("五市达成了哪几点共识?", [_hit(meeting)])
+    assert len(listed.citations) >= 3 and "三是共保生态" in listed.text, listed.text
+
+
+def test_a_figure_clause_is_picked_by_the_asked_unit_not_by_a_shared_character() -> None:
+    info = analyse("石门社区服务人员由多少人增加到多少人?")
+    sentence = "一是将3个网格调整为8个网格,充实社区服务人员,由16人增至40人,平均年龄35岁,本科以上人员占比达80%,经费直接下拨。"
+    shown = _as_answer(sentence, info)
+    assert "由16人增至40人" in shown and "80%" not in shown, shown
+
+
+def test_a_sentence_that_restates_the_question_with_its_figure_answers_alone() -> None:
+    text = "云岭镇总面积为38平方公里。相邻的石门镇面积为52平方公里。"
+    ev = gather("云岭镇总面积为多少平方公里?", [_hit(text)], None, HashingEmbedder(), ANSWER_ALL, HAND_MODEL)
+    assert ev.feature(0, "restates") == 1  # it repeats the question's words: the neighbour would be added
+    answer = hand_composer().compose("云岭镇总面积为多少平方公里?", [_hit(text)])
+    assert "38平方公里" in answer.text and "石门镇" not in answer.text and len(answer.citations) == 1, answer.text
+
+
+def test_a_question_about_one_year_is_not_answered_with_another_years_figure() -> None:
+    # the 2027 target covers more of the question's words than 2024's sentence, whose figure is blank
+    text = "到2027年,全县文旅产业营业收入突破50亿元。2024年,全县文旅收入亿元,同比增长8.1%。"
+    question = "2024年全县文旅产业营业收入是多少?"
+    answer = hand_composer().compose(question, [_hit(text)])
+    assert answer.abstained and "50亿元" not in answer.text, answer.text
+    answer = hand_composer().compose(question, [_hit(text.replace("收入亿元", "收入36亿元"))])
+    assert "36亿元" in answer.text and "50亿元" not in answer.text, answer.text
