@@ -11,7 +11,7 @@ from typing import overload
 
 from youju.ingest.structure import Heading, heading_paths
 from youju.records import Chunk
-from youju.text.sentences import split_long, split_sentences
+from youju.text.sentences import iter_sentences, split_long, split_sentences
 
 Span = tuple[int, int]
 
@@ -101,9 +101,9 @@ def _sections(text: str, headings: list[Heading], min_len: int) -> list[tuple[in
 
 
 def _pack(text: str, start: int, end: int, size: int, max_size: int, overlap: int) -> list[Span]:
-    sentences: list[Span] = []
-    for span in split_sentences(text, start, end):
-        sentences.extend(split_long(text, span, max_size) if span[1] - span[0] > max_size else [span])
+    # sentences one at a time: a 60 MB single-section document has ~700,000 of them
+    sentences = (piece for span in iter_sentences(text, start, end)
+                 for piece in (split_long(text, span, max_size) if span[1] - span[0] > max_size else [span]))
     chunks: list[Span] = []
     current: list[Span] = []
     for s in sentences:

@@ -172,8 +172,10 @@ class Store:
         db.execute("DELETE FROM documents WHERE path=? OR id=?", (doc.path, doc.id))
         db.execute(
             "INSERT INTO documents(id, path, source, title, text, meta, size, mtime_ns, sha256, chunker, added_at)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-            (doc.id, doc.path, doc.source, doc.title, doc.text, json.dumps(doc.meta, ensure_ascii=False),
+            " VALUES(?,?,?,?,CAST(? AS TEXT),?,?,?,?,?,?)",
+            # bound as UTF-8 bytes: binding the str would cache its UTF-8 form on it (60 MB for a
+            # 60 MB file) for as long as the document is held, i.e. while all its chunks embed
+            (doc.id, doc.path, doc.source, doc.title, doc.text.encode("utf-8"), json.dumps(doc.meta, ensure_ascii=False),
              size, mtime_ns, doc.sha256, chunker, time.time()))
 
     @staticmethod

@@ -5,6 +5,7 @@ a line break. Spans are (start, end) offsets with surrounding whitespace trimmed
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _END = re.compile(
     r"[。！？!?；;]+[”’\"'」』）)】\]》〉]*"  # Chinese/ASCII terminators and their closers
@@ -15,23 +16,27 @@ _SOFT_BREAK = re.compile(r"[，,、：:]\s*|\s+")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    return list(iter_sentences(text, start, end))
+
+
+def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """The sentence spans of text[start:end], one at a time (a 60 MB document has ~700,000)."""
     end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
     pos = start
     for m in _END.finditer(text, start, end):
-        _add(text, pos, m.end(), spans)
+        if span := _stripped(text, pos, m.end()):
+            yield span
         pos = m.end()
-    _add(text, pos, end, spans)
-    return spans
+    if span := _stripped(text, pos, end):
+        yield span
 
 
-def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def _stripped(text: str, start: int, end: int) -> tuple[int, int] | None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start:
-        spans.append((start, end))
+    return (start, end) if end > start else None
 
 
 def split_long(text: str, span: tuple[int, int], max_len: int) -> list[tuple[int, int]]:
@@ -50,7 +55,4 @@ def split_long(text: str, span: tuple[int, int], max_len: int) -> list[tuple[int
         while start < end and text[start].isspace():
             start += 1
     pieces.append((start, end))
-    trimmed: list[tuple[int, int]] = []
-    for a, b in pieces:
-        _add(text, a, b, trimmed)
-    return trimmed
+    return [kept for a, b in pieces if (kept := _stripped(text, a, b))]

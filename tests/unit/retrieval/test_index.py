@@ -33,6 +33,8 @@ def test_round_trip_search_and_reopen(engine: Youju, corpus: Path, hashing_setti
         text = index_of(engine).store.document(h.chunk.doc_id).text
         assert text[h.chunk.start:h.chunk.end] == h.chunk.text
     assert doc.title == "新型城镇化试点示范等地区典型做法:推动都市圈同城化发展"
+    stored = index_of(engine).store._db().execute("SELECT DISTINCT typeof(text) FROM documents").fetchall()
+    assert stored == [("text",)]  # written from UTF-8 bytes, kept as text (SQL, search, backups see text)
     # a new process (a new Engine) sees the same index
     again = Youju(hashing_settings, log=lambda m: None)
     hits2 = list(again.retrieve("南京都市圈面积2.7万平方公里", k=3).hits)
