@@ -174,3 +174,14 @@ def test_lists_built_in_batches_equal_lists_built_at_once(index: Index, tmp_path
         assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
     for start, end in zip(whole.offsets[:-1], whole.offsets[1:], strict=True):
         assert np.all(np.diff(whole.rows[start:end]) > 0)
+
+
+def test_the_dense_index_is_let_go_while_lists_are_built_and_comes_back_from_its_file(index: Index) -> None:
+    # the fixture's writer built the lists: it had saved the FAISS index and dropped it first
+    assert index._dense is None and index.postings() is not None
+    query = np.asarray(index.dense().vectors(np.asarray([1])), dtype=np.float32)[0]
+    assert index._dense is not None and len(index.dense()) == index.store.counts()["chunks"]
+    assert index.search_dense(query, 1)[0][0] == 1  # the reloaded index answers
+    rng = random.Random(3)
+    _write(index, [_document(9, rng, ["园区审批时限压缩到5个工作日。"])])  # lists due again: dropped again
+    assert index._dense is None and len(index.dense()) == index.store.counts()["chunks"]
