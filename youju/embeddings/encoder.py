@@ -37,6 +37,9 @@ ONNX_FILE = "model.onnx"
 ONNX_DATA = ONNX_FILE + ".data"  # the weights beside the graph: ONNX Runtime maps them instead of parsing them
 PIECES_MAX_CHARS = 2_000  # longer single texts are tokenized by the full tokenizer
 QUERY_CACHE = 64  # query vectors kept (retrieval and a retry of the same question reuse them)
+# Tokens per forward pass (texts x their padded length): long passages in batches of 32 had grown
+# ONNX Runtime's memory to ~2.1 GB; bench/token_budget.py measured memory and speed per budget
+TOKEN_BUDGET = 1024
 _NOT_WEIGHTS = {ONNX_DIR}  # derived files: not part of a model's identity
 
 
@@ -97,10 +100,12 @@ class TransformerEncoder:
     """A mean-pooling model folder run by ONNX Runtime (or torch when it has no ONNX export)."""
 
     def __init__(self, folder: str | Path, *, name: str | None = None, batch_size: int = 32,
-                 runtime: Runtime = "auto", threads: int = 0, config: PipelineConfig | None = None) -> None:
+                 runtime: Runtime = "auto", threads: int = 0, config: PipelineConfig | None = None,
+                 token_budget: int = TOKEN_BUDGET) -> None:
         self.folder = Path(folder).expanduser()
         self.name = name or str(folder)
         self.batch_size = batch_size
+        self.token_budget = token_budget
         self.runtime = runtime
         self.threads = threads
         self.config = config or plain_pipeline(self.folder)
@@ -219,9 +224,9 @@ class TransformerEncoder:
         encodings = self._encode([prompt + t for t in texts])
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))  # little padding per batch
         out: list[np.ndarray] = [np.empty(0)] * len(texts)
-        for b in range(0, len(order), self.batch_size):
-            batch = order[b:b + self.batch_size]
-            last = b + self.batch_size >= len(order)
+        batches = _batches(order, [len(e.ids) for e in encodings], self.batch_size, self.token_budget)
+        for n_batch, batch in enumerate(batches, start=1):
+            last = n_batch == len(batches)
             hidden, mask = self._forward([encodings[i].ids for i in batch], shrink=last and kind == "document")
             for row, i in enumerate(batch):
                 n = int(mask[row].sum())
@@ -254,6 +259,19 @@ class TransformerEncoder:
                 hidden = self._session(input_ids=torch.from_numpy(input_ids),
                                        attention_mask=torch.from_numpy(mask)).last_hidden_state.numpy()
         return hidden, mask
+
+
+def _batches(order: list[int], lengths: list[int], size: int, budget: int) -> list[list[int]]:
+    """`order` (shortest first) cut into batches of at most `size` texts and, once padded to
+    their longest, at most `budget` tokens (one text alone may exceed it)."""
+    out: list[list[int]] = []
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) == size or (len(batch) + 1) * lengths[i] > budget):
+            out.append(batch)
+            batch = []
+        batch.append(i)
+    return out + [batch] if batch else out
 
 
 def _pool_spans(tokens: np.ndarray, offsets: list[tuple[int, int]], spans: list[tuple[int, int]], shift: int,

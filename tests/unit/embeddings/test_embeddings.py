@@ -82,3 +82,16 @@ def test_precompiled_charsmap_applies_the_map(mapping: dict[int, tuple[int, ...]
     source = "".join(map(chr, text))
     expected = "".join("".join(map(chr, mapping[cp])) if cp in mapping else chr(cp) for cp in text)
     assert norm.normalize_str(source) == expected
+
+
+def test_batches_keep_to_the_token_budget_without_changing_the_vectors(tiny_bert: Path) -> None:
+    from youju.embeddings.encoder import TransformerEncoder, _batches
+
+    lengths = [3, 5, 5, 9, 40, 41]
+    # padded to the longest: 2 x 5 fits in 12 tokens, 3 x 5 and 2 x 9 do not; 40 alone exceeds it
+    assert _batches(list(range(6)), lengths, 32, 12) == [[0, 1], [2], [3], [4], [5]]
+    assert _batches(list(range(6)), lengths, 2, 10**6) == [[0, 1], [2, 3], [4, 5]]
+    texts = ["南京", "南京都市圈面积2.7万平方公里", "成都至德眉资动车用时缩短至23分钟" * 3, "福州", "都市圈" * 20]
+    whole = TransformerEncoder(tiny_bert, runtime="torch", token_budget=10**9).embed_documents(texts)
+    one_by_one = TransformerEncoder(tiny_bert, runtime="torch", token_budget=1).embed_documents(texts)
+    assert np.allclose(whole, one_by_one, atol=1e-5)
