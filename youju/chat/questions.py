@@ -216,7 +216,9 @@ _AMOUNT = r"[\d一二三四五六七八九十两]"  # a numeral: 万 or 亿 alon
 def carries_unit(text: str, units: tuple[str, ...]) -> bool:
     """Does an amount in the text come in one of the units (2100万人, not the 人 of 人口; 人次
     counts visits, not people)? The unit follows the number within a few characters (万, 余,
-    美 of 美元) or, for a currency sign, precedes it."""
+    美 of 美元) or, for a currency sign, precedes it. No units: nothing to carry."""
+    if not units:
+        return False  # an empty alternation would match any amount
     if "人" in units:
         text = text.replace("人次", "")
     names = "|".join(re.escape(u) for u in units)

@@ -18,7 +18,7 @@ from youju.chat.extractive import _as_answer
 from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
 from youju.chat.figures import compare_figures, figure_for
 from youju.chat.model import AnswerModel, load_model
-from youju.chat.questions import analyse, states_asked_kind
+from youju.chat.questions import analyse, carries_unit, states_asked_kind
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
 from youju.embeddings.hashing import HashingEmbedder
@@ -89,6 +89,7 @@ def test_an_ordinal_is_not_the_amount_and_the_unit_must_fit_the_asked_noun() -> 
     assert not states_asked_kind("南宁市常住人口达到万人,三市比重由年的42.7%提高到年的44.3%。", population)
     assert states_asked_kind("城市群常住人口超过4100万人。", population)
     assert states_asked_kind("常住人口三百人。", population)
+    assert not carries_unit("面积2.7万平方公里", ())  # no unit asked: none carried
 
 
 def test_enumerations_marked_runs_and_sub_sections() -> None:
