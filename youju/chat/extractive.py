@@ -41,6 +41,10 @@ _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "人次", "万人
 # a comma between digits groups thousands (5,000): it does not end a clause
 _CLAUSES = re.compile(r"(?:[^,，;；]|(?<=\d),(?=\d{3}))+[,，;；]?")
 _END = "。！？!?；;"
+_REASON = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因[^此而]")
+_YEAR = re.compile(r"\d{3,4}\s*年|[一二三四五六七八九十〇零]{2,4}年|民[国國]\s*\d{1,3}\s*年|元年")
+_ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\bwhat year\b", re.I)
+_CONSEQUENCE = re.compile(r"[而且并]?(?:因此|所以|因而|故|于是|从而|以致|致使)")
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,38 @@ def _as_answer(sentence: str, info: QuestionInfo) -> str:
     return text if text[-1] in _END else text.rstrip(",，:：;；…") + "。"
 
 
+def _anchor(clauses: list[str], best: int, info: QuestionInfo, limit: int,
+            one_figure: bool) -> tuple[int, int, int | None]:
+    """The clauses an answer must show around the best one (first, last) and a clause to lead
+    it with when that is too far back to include what lies between: for a date question the
+    date that dates the best clause (a date holds for the clauses after it until the next one:
+    1789年6月20日，…，签署了《网球场宣言》); for a figure question the neighbour with the figure (it
+    usually follows: …增加值达到3.3万亿元); for a reason restated as a consequence (因此…) the
+    clause from 由于 on before it; otherwise the clause after the best (an answer follows what
+    the question restates)."""
+    def fits(a: int, b: int) -> bool:
+        return len("".join(clauses[a:b + 1])) <= limit
+
+    if info.asks == "date":
+        dated = _YEAR if _ASKS_YEAR.search(info.text) else DATE
+        if not dated.search(clauses[best]):
+            before = next((i for i in range(best - 1, -1, -1) if dated.search(clauses[i])), None)
+            if before is not None:
+                return (before, best, None) if fits(before, best) else (best, best, before)
+            after = best + 1 < len(clauses) and DATE.search(clauses[best + 1]) and fits(best, best + 1)
+            return best, best + int(bool(after)), None
+    elif info.asks == "number" and not has_quantity(clauses[best], info.numbers):
+        side = next((i for i in (best + 1, best - 1)
+                     if 0 <= i < len(clauses) and has_quantity(clauses[i], info.numbers)), None)
+        if side is not None and fits(min(side, best), max(side, best)):
+            return min(side, best), max(side, best), None
+        return best, best, None
+    elif info.asks == "reason" and best > 0 and _CONSEQUENCE.match(clauses[best]):
+        cause = next((i for i in range(best - 1, -1, -1) if _REASON.search(clauses[i])), best - 1)
+        return (cause if fits(cause, best) else best - 1), best, None
+    return best, best + int(not one_figure and best + 1 < len(clauses) and fits(best, best + 1)), None
+
+
 def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -> str:
     """The window of clauses that best covers the question's words (widened to neighbours that
     also do, and, since an answer usually follows what the question restates, to the clause
@@ -224,18 +260,19 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
             v += 3 + 3 * carries_unit(clause, units)  # 由25人增至84人 counts people; 人员占比达95% does not
         elif info.asks == "date" and DATE.search(clause):
             v += 3
+        elif info.asks == "reason" and _REASON.search(clause):
+            v += 3
         return v
 
     pool = [i for i in range(len(clauses)) if has_quantity(clauses[i], info.numbers)] if one_figure else []
     # on a tie, a figure question takes the clause that holds a figure
     best = max(pool or range(len(clauses)), key=lambda i: (value(clauses[i]), info.asks == "number"
                                                            and has_quantity(clauses[i], info.numbers)))
-    lo = hi = best
-    if not one_figure and hi + 1 < len(clauses) and len("".join(clauses[lo:hi + 2])) <= limit:
-        hi += 1
+    lo, hi, lead = _anchor(clauses, best, info, limit, one_figure)
     while True:  # widen to neighbours that also match, within the limit
         options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(clauses) and value(clauses[i]) > 0
-                   and not (one_figure and has_figure(clauses[i]))]
+                   and not (one_figure and has_figure(clauses[i]))
+                   and not (info.asks == "date" and i > hi and DATE.search(clauses[i]))]  # another event's date
         grown = [(lo if i > hi else i, hi if i < lo else i) for i in options]
         grown = [(a, b) for a, b in grown if len("".join(clauses[a:b + 1])) <= limit]
         if not grown:
@@ -243,7 +280,9 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
         lo, hi = max(grown, key=lambda ab: sum(value(c) for c in clauses[ab[0]:ab[1] + 1]))
     window = "".join(clauses[lo:hi + 1])
     cores = [entity_core(e) for e in info.entities]
-    if lo > 0 and any(core in clauses[0] and core not in window for core in cores):
+    if lead is not None and lead < lo:  # the date that dates the window, too far back to show what lies between
+        window = clauses[lead].rstrip(",，;；") + "…" + window
+    elif lo > 0 and any(core in clauses[0] and core not in window for core in cores):
         window = clauses[0].rstrip(",，;；") + "…" + window  # keep who or what the sentence is about
     elif lo > 0:
         window = "…" + window

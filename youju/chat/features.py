@@ -37,7 +37,7 @@ CANDIDATE_FEATURES = [
     "type_match", "type_miss", "reason_cue", "has_number", "unit", "question_numbers", "entity", "entity_ctx",
     "focus", "clause_word", "clause_type", "dropped", "restates", "announces", "prev_word", "next_word",
     "heading_word", "subseq", "subseq_gap", "attribute_missing", "attribute_word", "attribute_word_gap",
-    "unit_miss",
+    "unit_miss", "topic_rest", "topic_rest_gap", "defines",
 ]
 QUESTION_FEATURES = [
     "best_score", "best_prob", "margin", "best_cos", "best_word", "best_bigram", "best_lcs", "best_type_match",
@@ -58,6 +58,10 @@ _ANNOUNCES = re.compile(r"[数几多若干][个种项条类点方面]|[一二三
 _REASON = re.compile(r"因为|由于|因此|所以|为了|以便|原因|导致|旨在|目的是|因而|得益于")
 _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "万人", "人次", "人", "户", "套", "列", "个", "项", "所", "家", "吨",
           "年", "月", "天", "小时", "分钟", "倍", "%", "米", "亩")
+# "什么是X" / "X是什么": the sentence that defines X says "X（…）是/为/指…"
+_DEFINITION = (re.compile(r"^(?:请问)?(?:什么(?:是|叫做?)|何谓|何为)(.{2,30}?)[？?。!！]*$"),
+               re.compile(r"^(.{2,30}?)(?:是什么|是指什么|指的是什么|是啥|是什么意思)[？?。!！]*$"))
+_COPULA = r"(?:\s*[（(][^）)]{0,60}[）)])?[，,]?\s*(?:是|为|即|指|係|乃|又称|又名|亦称|也称|简称)"
 _COMMON_CHARS = set("的了是在和与及或对为有个这那其之也都就而并于把被将从向由等中上下以所到")
 
 
@@ -87,6 +91,7 @@ class QuestionTerms:
         self.units = [u for u in _UNITS if u in info.text and u not in ("年", "月", "个", "人")]
         # units a figure answer must carry: those its measured nouns are counted in (人口: 人)
         self.expected_units = expected_units(info)
+        self.definiendum = _definiendum(info.text)
 
 
 def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.ndarray | None) -> Weighed:
@@ -118,6 +123,8 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
         match, miss = _type_fit(info, c.text, quantity)
         clause_word, clause_type, dropped = _clauses(info, terms, weights, total, c.text)
         s = c.hit.scores_by_retriever
+        rest = [t for t in weights if t not in c.hit.title.lower()]  # words the document title does not say
+        rest_total = sum(weights[t] for t in rest)
         rows[i] = [
             cos[i], 0.0, 0.0, word, word_ctx, 0.0, bigram, 0.0, char, min(lcs, 1.5), 0.0,
             1 - len(chars & terms.chars) / len(chars) if chars else 1.0,
@@ -136,10 +143,13 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
             sum(1 for w in attributes if w not in text and w not in ctx) / len(attributes) if attributes else 0.0,
             sum(weights.get(w, 0.0) for w in attributes if w in text) / attribute_total, 0.0,
             float(bool(terms.expected_units) and quantity and not carries_unit(c.text, terms.expected_units)),
+            sum(weights[t] for t in rest if t in text) / rest_total if rest_total else word, 0.0,
+            float(bool(terms.definiendum) and bool(re.search(re.escape(terms.definiendum) + _COPULA, text))),
         ]
     _neighbours(cands, rows, CANDIDATE_FEATURES.index("word"))
     for gap, name in (("cos_gap", "cos"), ("word_gap", "word"), ("bigram_gap", "bigram"), ("lcs_gap", "lcs"),
-                      ("subseq_gap", "subseq"), ("attribute_word_gap", "attribute_word")):
+                      ("subseq_gap", "subseq"), ("attribute_word_gap", "attribute_word"),
+                      ("topic_rest_gap", "topic_rest")):
         source = CANDIDATE_FEATURES.index(name)
         rows[:, CANDIDATE_FEATURES.index(gap)] = rows[:, source] - rows[:, source].max()
     order = np.argsort(-rows[:, 0], kind="stable")
@@ -206,6 +216,17 @@ def with_scores(base: np.ndarray, matrix: np.ndarray, scores: np.ndarray) -> np.
 def _attributes(info: QuestionInfo) -> list[str]:
     """The words naming what is asked about the subject (面积, 地铁, 博士后), lower-cased."""
     return [w.lower() for w in info.attribute if len(w) >= 2 and w not in GENERIC_PLACES]
+
+
+def _definiendum(question: str) -> str:
+    """What a definition question asks to define (什么是约化群: 约化群; 京急逗子线的路线记号是什么:
+    路线记号), lower-cased; "" for other questions."""
+    text = question.strip()
+    for pattern in _DEFINITION:
+        if m := pattern.match(text):
+            term = re.sub(r"[「」《》“”\"'‘’]", "", m.group(1)).split("的")[-1].strip()
+            return term.lower() if len(term) >= 2 else ""
+    return ""
 
 
 def _own_heading(c: Candidate) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from youju.text.numbers import DATE, numbers
-from youju.text.tokens import QUESTION_WORDS, content_words, tagged
+from youju.text.tokens import QUESTION_WORDS, content_words, strip_question_words, tagged
 
 # A figure is asked for: an amount, a share, a duration, a date.
 _FIGURE = re.compile(r"多少|多大|多久|多长|多高|多远|多快|几[个项条次年月天家所名人万亿倍岁号点]?|比例|比重|占比|百分之|"
@@ -78,7 +78,7 @@ def analyse(question: str) -> QuestionInfo:
     tail = question.rsplit("的", 1)[1] if "的" in question else ""
     focus = tuple(w for w in attribute if w in tail)
     return QuestionInfo(question, kind, compare, content, entities, attribute, focus, asks,
-                        is_english(question), tuple(numbers(question)))
+                        is_english(question), tuple(numbers(strip_question_words(question))))  # not 哪一年's 一
 
 
 def is_english(text: str) -> bool:
@@ -183,7 +183,9 @@ _IMPLIED_UNITS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("面积", "面積", "占地"), ("平方", "亩", "畝", "公顷", "公頃", "km", "英亩")),
     (("资金", "資金", "投资", "投資", "金额", "金額", "收入", "产值", "產值", "总值", "總值", "增加值", "补贴", "補貼",
       "奖金", "獎金", "预算", "預算", "经费", "經費", "票价", "票價", "工资", "工資", "营收", "營收", "费用", "費用",
-      "公积金", "公積金", "存款", "贷款", "貸款", "税收", "稅收", "财政", "財政", "债务", "債務", "价格", "價格"),
+      "公积金", "公積金", "存款", "贷款", "貸款", "税收", "稅收", "财政", "財政", "债务", "債務", "价格", "價格",
+      "GDP", "gdp", "生产总值", "生產總值", "经济总量", "經濟總量", "营业额", "營業額", "销售额", "銷售額", "利润", "利潤",
+      "市值", "薪酬", "薪资", "薪資"),
      ("元", "镑", "鎊", "圆", "圓", "币", "幣", "美金", "$", "￥")),
     (("长度", "長度", "里程", "全长", "全長", "距离", "距離", "海拔", "高度", "深度", "宽度", "寬度"),
      ("米", "公里", "千米", "英里", "尺", "km")),

@@ -18,7 +18,7 @@ from youju.chat.extractive import _as_answer
 from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
 from youju.chat.figures import compare_figures, figure_for
 from youju.chat.model import AnswerModel, load_model
-from youju.chat.questions import analyse, carries_unit, states_asked_kind
+from youju.chat.questions import analyse, carries_unit, expected_units, states_asked_kind
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
 from youju.embeddings.hashing import HashingEmbedder
@@ -30,9 +30,10 @@ from youju.text.sentences import split_sentences
 ANSWER_ALL = AnswerSettings(min_answerable=0.0)
 
 
-def _hit(text: str, path: tuple[str, ...] = (), rank: int = 1, doc: str = "d", start: int = 0) -> Hit:
+def _hit(text: str, path: tuple[str, ...] = (), rank: int = 1, doc: str = "d", start: int = 0,
+         title: str = "标题") -> Hit:
     chunk = Chunk(f"{doc}-{start}", doc, text, start, start + len(text), path, {}, tuple(split_sentences(text)))
-    return Hit(chunk, 1.0 / rank, rank, {"dense": 0.9, "dense_rank": rank, "keyword_rank": rank}, f"{doc}.txt", "标题")
+    return Hit(chunk, 1.0 / rank, rank, {"dense": 0.9, "dense_rank": rank, "keyword_rank": rank}, f"{doc}.txt", title)
 
 
 def _best(text: str, question: str) -> Candidate:
@@ -90,6 +91,41 @@ def test_an_ordinal_is_not_the_amount_and_the_unit_must_fit_the_asked_noun() -> 
     assert states_asked_kind("城市群常住人口超过4100万人。", population)
     assert states_asked_kind("常住人口三百人。", population)
     assert not carries_unit("面积2.7万平方公里", ())  # no unit asked: none carried
+    gdp = expected_units(analyse("青禾市人均GDP是多少?"))  # GDP is money: counted in 元
+    assert carries_unit("人均GDP达5.7万元", gdp) and not carries_unit("明确8项主要任务42条具体举措", gdp)
+
+
+def test_features_see_definitions_and_the_documents_topic() -> None:
+    # an article whose later sentences speak of its subject as 本鱼 / 其: the opening sentence names
+    # the subject but answers only what the subject is
+    text = ("青禾鲈（学名：Perca qinghe）是白鹭湾特有的淡水鱼。本鱼体长约30厘米，以小虾和水生昆虫为食。"
+            "其卵于每年四月孵化，白鹭湾新区2021年将其列为保护物种。")
+    cands = candidates([_hit(text, title="青禾鲈")], Sources(), HashingEmbedder())
+    col = CANDIDATE_FEATURES.index
+    opening, food, eggs = weigh(analyse("青禾鲈主要以什么为食?"), cands, None).matrix
+    assert food[col("topic_rest")] > 0 and opening[col("topic_rest")] == 0  # 青禾鲈 is the title: not the fact
+    assert opening[col("word")] > food[col("word")]  # by the question's words alone, the opening sentence wins
+    defined = weigh(analyse("什么是青禾鲈?"), cands, None).matrix
+    assert list(defined[:, col("defines")]) == [1, 0, 0]
+    assert weigh(analyse("青禾鲈的学名是什么?"), cands, None).matrix[:, col("defines")].sum() == 0  # 学名：, not 学名是
+
+
+def test_a_trimmed_sentence_keeps_the_asked_date_and_the_reason() -> None:
+    founded = ("2019年3月，经市政府常务会议研究，并报省有关部门备案同意后，青禾市在原有人才专项资金的基础上设立人才发展基金，"
+               "用于支持高层次人才引进与培养，2021年又追加了5亿元，2023年起每年安排专项预算用于人才平台建设。")
+    answer = _as_answer(founded, analyse("青禾市在哪一年设立人才发展基金?"))
+    assert answer.startswith("2019年3月") and "设立人才发展基金" in answer and "2021年" not in answer  # another event's date
+    degree = ("1998年，在青禾师范学院教育系取得学士学位，2003年在白鹭湾大学教育研究所取得硕士学位，"
+              "2008年在江南大学教育学院取得博士学位，此后一直在青禾师范学院任教。")
+    assert _as_answer(degree, analyse("张明何时取得学士学位?")).startswith("1998年，在青禾师范学院")
+    paused = ("由于客流预测低于国家审批标准，加之地方财政收入连续两年下降，且沿线拆迁进度明显滞后于原定计划安排，"
+              "因此白鹭湾新区暂停了地铁二期工程建设，而后将原有资金转投公交专用道和城市慢行系统建设，并计划于2027年重新评估该项目。")
+    signed = ("1789年6月20日，青禾县三级会议会场被封闭后，会议中的第三等级代表和一些下级僧侣、激进乡绅以及闻讯赶来的各乡士绅代表冒雨前往县城东门外书院的室内网球场集会，"
+              "签署了著名的《书院宣言》，宣誓如未能为本县制订出一部成文章程就绝不解散。")
+    assert _as_answer(signed, analyse("《书院宣言》是在哪一年签署的?")).startswith("1789年6月20日…")
+    assert analyse("《书院宣言》是在哪一年签署的?").numbers == ()  # 哪一年 names no year of its own
+    reason = _as_answer(paused, analyse("为什么白鹭湾新区暂停了地铁二期工程建设?"))
+    assert reason.startswith("由于客流预测") and "暂停了地铁二期" in reason
 
 
 def test_enumerations_marked_runs_and_sub_sections() -> None:
