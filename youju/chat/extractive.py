@@ -41,7 +41,8 @@ _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "人次", "万人
 # a comma between digits groups thousands (5,000): it does not end a clause
 _CLAUSES = re.compile(r"(?:[^,，;；]|(?<=\d),(?=\d{3}))+[,，;；]?")
 _END = "。！？!?；;"
-_REASON = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因[^此而]")
+# a cause (因此, 所以 are its consequence); 因 alone as in 因花蕾的形状…而得名, not 因素 or 因果
+_REASON = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因(?![此而素子果应])")
 _YEAR = re.compile(r"\d{3,4}\s*年|[一二三四五六七八九十〇零]{2,4}年|民[国國]\s*\d{1,3}\s*年|元年")
 _ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\bwhat year\b", re.I)
 _CONSEQUENCE = re.compile(r"[而且并]?(?:因此|所以|因而|故|于是|从而|以致|致使)")
