@@ -42,7 +42,7 @@ _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "人次", "万人
 _CLAUSES = re.compile(r"(?:[^,，;；]|(?<=\d),(?=\d{3}))+[,，;；]?")
 _END = "。！？!?；;"
 # a cause (因此, 所以 are its consequence); 因 alone as in 因花蕾的形状…而得名, not 因素 or 因果
-_REASON = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因(?![此而素子果应])")
+_CAUSE = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因(?![此而素子果应])")
 _YEAR = re.compile(r"\d{3,4}\s*年|[一二三四五六七八九十〇零]{2,4}年|民[国國]\s*\d{1,3}\s*年|元年")
 _ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\bwhat year\b", re.I)
 _CONSEQUENCE = re.compile(r"[而且并]?(?:因此|所以|因而|故|于是|从而|以致|致使)")
@@ -220,7 +220,7 @@ def _anchor(clauses: list[str], best: int, info: QuestionInfo, limit: int,
     clause from 由于 on before it; otherwise the clause after the best (an answer follows what
     the question restates)."""
     def fits(a: int, b: int) -> bool:
-        return len("".join(clauses[a:b + 1])) <= limit
+        return _fits(clauses, a, b, limit)
 
     if info.asks == "date":
         dated = _YEAR if _ASKS_YEAR.search(info.text) else DATE
@@ -237,9 +237,14 @@ def _anchor(clauses: list[str], best: int, info: QuestionInfo, limit: int,
             return min(side, best), max(side, best), None
         return best, best, None
     elif info.asks == "reason" and best > 0 and _CONSEQUENCE.match(clauses[best]):
-        cause = next((i for i in range(best - 1, -1, -1) if _REASON.search(clauses[i])), best - 1)
+        cause = next((i for i in range(best - 1, -1, -1) if _CAUSE.search(clauses[i])), best - 1)
         return (cause if fits(cause, best) else best - 1), best, None
     return best, best + int(not one_figure and best + 1 < len(clauses) and fits(best, best + 1)), None
+
+
+def _fits(clauses: list[str], first: int, last: int, limit: int) -> bool:
+    """Do clauses first..last (inclusive) together stay within `limit` characters?"""
+    return len("".join(clauses[first:last + 1])) <= limit
 
 
 def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -> str:
@@ -261,7 +266,7 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
             v += 3 + 3 * carries_unit(clause, units)  # 由25人增至84人 counts people; 人员占比达95% does not
         elif info.asks == "date" and DATE.search(clause):
             v += 3
-        elif info.asks == "reason" and _REASON.search(clause):
+        elif info.asks == "reason" and _CAUSE.search(clause):
             v += 3
         return v
 
@@ -275,7 +280,7 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
                    and not (one_figure and has_figure(clauses[i]))
                    and not (info.asks == "date" and i > hi and DATE.search(clauses[i]))]  # another event's date
         grown = [(lo if i > hi else i, hi if i < lo else i) for i in options]
-        grown = [(a, b) for a, b in grown if len("".join(clauses[a:b + 1])) <= limit]
+        grown = [(a, b) for a, b in grown if _fits(clauses, a, b, limit)]
         if not grown:
             break
         lo, hi = max(grown, key=lambda ab: sum(value(c) for c in clauses[ab[0]:ab[1] + 1]))

@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,17 +220,16 @@ class Index:
     def _postings_folder(self, version: int) -> Path:
         return self.path / f"keywords-{version}"
 
-    def postings_due(self) -> bool:
-        """Whether `write_postings` would build posting lists (a large index without current ones)."""
-        return self.store.counts()["chunks"] >= POSTINGS_MIN_CHUNKS and self.postings() is None
-
-    def write_postings(self, version: int) -> None:
+    def write_postings(self, version: int, before_build: Callable[[], None] | None = None) -> None:
         """Write the posting lists for `version` if the index is large enough and they are
-        missing or unreadable (the writer calls this holding the lock)."""
+        missing or unreadable (the writer calls this holding the lock), calling `before_build`
+        first when they are built."""
         if self.store.counts()["chunks"] < POSTINGS_MIN_CHUNKS:
             self._drop_postings(keep=None)
             return
         if self.postings() is None:
+            if before_build is not None:
+                before_build()
             self._postings = Postings.build(self.store._db(), version, self._postings_folder(version))
         self._drop_postings(keep=self._postings_folder(version).name)
 
@@ -499,11 +498,12 @@ class IndexWriter:
         if self.changed and self.dense is not None:
             self.index._write_dense(self.dense, version)
             self.index._dense, self.index._dense_version = self.dense, version
-        if self.index.postings_due():
-            # Building them reads every row; the FAISS index is saved, so its memory (113 MB for
-            # 73,689 vectors of 384) is given back meanwhile and reloaded from its file when asked.
+        def let_dense_go() -> None:
+            # Building the lists reads every row; the FAISS index is saved, so its memory (113 MB
+            # for 73,689 vectors of 384) is given back meanwhile and reloaded from its file when asked.
             self.dense = self.index._dense = None
-        self.index.write_postings(version)  # written atomically: Ctrl-C here loses nothing
+
+        self.index.write_postings(version, let_dense_go)  # written atomically: Ctrl-C here loses nothing
         write_manifest(self.index, self.chunking)
 
 
