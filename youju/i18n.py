@@ -195,6 +195,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err.index_format": {"zh": "索引 {path} 的格式版本为 {found},本程序读取版本 {expected};请用 --index 新目录 重新导入",
                          "en": "index at {path} has format {found}, this youju reads {expected}; "
                                "re-ingest into a new folder with --index DIR"},
+    "err.keyword_tokenizer": {"zh": "Milvus 索引 {path} 的关键词由分词版本 {found} 写入,本程序使用版本 {expected};"
+                                    "请用 --index 新位置 重新导入",
+                              "en": "the Milvus index at {path} holds keywords from tokenizer version {found}, this youju "
+                                    "uses {expected}; re-ingest into a new location with --index"},
     "err.index_model": {"zh": "索引 {path} 由向量模型 {name!r}({found})建立,与当前模型({current})不同;"
                               "请使用原模型(--model)、换一个索引目录(--index DIR),或删除该索引目录后重新导入",
                         "en": "index at {path} was built with embedding model {name!r} ({found}), not the current one "

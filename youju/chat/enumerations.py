@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from youju.chat.candidates import Candidate
 from youju.chat.questions import QuestionInfo, entity_core
 from youju.ingest.structure import find_headings
+from youju.text.script import to_simplified
 from youju.text.sentences import split_sentences
 
 MAX_ITEMS = 10
@@ -51,13 +52,13 @@ def wants_items(info: QuestionInfo) -> bool:
     工作要点, 提出了多少项任务)."""
     if info.asks in ("number", "date") and info.kind != "list":
         return False
-    return info.kind == "list" or info.asks == "list" or bool(PRACTICES.search(info.text))
+    return info.kind == "list" or info.asks == "list" or bool(PRACTICES.search(to_simplified(info.text)))
 
 
 def is_inline_list(sentence: str, info: QuestionInfo) -> bool:
     """The sentence is itself the list the question asks for: `、`-separated names, for a
     question that is not about practices (whose items are sentences or sections)."""
-    return sentence.count("、") >= 2 and not PRACTICES.search(info.text)
+    return sentence.count("、") >= 2 and not PRACTICES.search(to_simplified(info.text))
 
 
 def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable[[str], str] | None) -> list[Item]:
@@ -68,7 +69,7 @@ def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable
     if not text or text[chunk.start:chunk.end] != chunk.text:
         text = " " * chunk.start + chunk.text  # only the passage is known: offsets stay the document's
     items = _marked_run(text, best)
-    if len(items) < 2 and PRACTICES.search(info.text):
+    if len(items) < 2 and PRACTICES.search(to_simplified(info.text)):
         items = _sub_sections(text, best, info)
     return [Item(a, b, text[a:b], _shown(text[a:b]), chunk.id if chunk.start <= a < chunk.end else "",
                  chunk.heading_path) for a, b in items[:MAX_ITEMS]]

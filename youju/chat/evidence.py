@@ -178,10 +178,13 @@ def _figure_gap(info: QuestionInfo, ranked: Weighed) -> Candidate | None:
     clause = named_clause(best.text, info)
     if not any(w in clause for w in info.attribute if len(w) > 1):
         return None  # the blank is in a clause about something else (城市群常住人口达万 for 人均GDP)
-    if dropped_number(clause) and not has_quantity(clause, info.numbers):
+    def states(text: str) -> bool:  # what was asked: a date for a date question (1937年 is no amount)
+        return states_asked_kind(text, info) if info.asks == "date" else has_quantity(text, info.numbers)
+
+    if dropped_number(clause) and not states(clause):
         return best  # 增加值亿元,同比增长9.5%: the asked clause is blank, whatever its neighbours say
     # 按照小学每人每年元的标准: the figure was dropped and the sentence states no other
-    return best if dropped_number(best.text) and not has_quantity(best.text, info.numbers) else None
+    return best if dropped_number(best.text) and not states(best.text) else None
 
 
 def _kind_missing(info: QuestionInfo, ranked: Weighed) -> bool:

@@ -6,7 +6,8 @@ the longest shared run of characters), whether it holds the kind of thing asked 
 date, a person, a place, a list), whether it is about the asked subject (the question's
 entities and the words after its last 的), and where it sits (passage rank, position, the
 retrievers' scores). Per question: how well the best sentence answers, and what the passages
-lack (question words found nowhere, entities never named)."""
+lack (question words found nowhere, entities never named). Text and question are matched as
+folded to simplified characters, so traditional text (誰, 縣, 為) is read as simplified is."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from youju.chat.questions import (
 )
 from youju.records import Hit
 from youju.text.numbers import DATE, numbers
+from youju.text.script import to_simplified
 from youju.text.tokens import bigrams, strip_question_words
 
 CANDIDATE_FEATURES = [
@@ -80,18 +82,19 @@ class QuestionTerms:
 
     def __init__(self, info: QuestionInfo) -> None:
         self.info = info
-        self.words = [w.lower() for w in info.content if w.strip()]
-        core = strip_question_words(info.text)
+        text = to_simplified(info.text)
+        self.words = [to_simplified(w).lower() for w in info.content if w.strip()]
+        core = strip_question_words(text)
         self.core = re.sub(r"[^\w]", "", core).lower()
         self.bigrams = set(bigrams(core))
         self.chars = {ch for ch in self.core if "\u3400" <= ch <= "\u9fff" and ch not in _COMMON_CHARS}
-        self.entities = [entity_core(e) for e in info.entities]
-        self.focus = [w.lower() for w in info.focus]
+        self.entities = [entity_core(to_simplified(e)) for e in info.entities]
+        self.focus = [to_simplified(w).lower() for w in info.focus]
         self.numbers = set(info.numbers)
-        self.units = [u for u in _UNITS if u in info.text and u not in ("年", "月", "个", "人")]
+        self.units = [u for u in _UNITS if u in text and u not in ("年", "月", "个", "人")]
         # units a figure answer must carry: those its measured nouns are counted in (人口: 人)
         self.expected_units = expected_units(info)
-        self.definiendum = _definiendum(info.text)
+        self.definiendum = _definiendum(text)
 
 
 def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.ndarray | None) -> Weighed:
@@ -101,8 +104,9 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
     rows = np.zeros((n, len(CANDIDATE_FEATURES)), dtype=np.float64)
     if not n:
         return Weighed(list(cands), rows)
-    texts = [c.text.lower() for c in cands]
-    contexts = [(c.context + " " + c.hit.chunk.text).lower() for c in cands]
+    plain = [to_simplified(c.text) for c in cands]  # every match below is made in simplified characters
+    texts = [p.lower() for p in plain]
+    contexts = [to_simplified(c.context + " " + c.hit.chunk.text).lower() for c in cands]
     weights = _word_weights(terms.words, texts)
     attributes = _attributes(info)
     total = sum(weights.values()) or 1.0
@@ -110,20 +114,20 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
     cos = _cosines(question_vector, cands)
     dense = [h.scores_by_retriever.get("dense", 0.0) for h in _unique_hits(cands)]
     top_dense = max(dense, default=0.0)
-    for i, (c, text, ctx) in enumerate(zip(cands, texts, contexts)):
+    for i, (c, p, text, ctx) in enumerate(zip(cands, plain, texts, contexts)):
         word = sum(w for t, w in weights.items() if t in text) / total
         word_ctx = sum(w for t, w in weights.items() if t in text or t in ctx) / total
-        grams = set(bigrams(c.text))
+        grams = set(bigrams(p))
         bigram = len(terms.bigrams & grams) / len(terms.bigrams) if terms.bigrams else 0.0
         chars = {ch for ch in text if "\u3400" <= ch <= "\u9fff"}
         char = len(terms.chars & chars) / len(terms.chars) if terms.chars else 0.0
         lcs = _longest_shared(terms.core, text) / max(4, min(len(terms.core), 20))
-        has_number = bool(set(numbers(c.text)) - terms.numbers)
-        quantity = has_quantity(c.text, tuple(terms.numbers))
-        match, miss = _type_fit(info, c.text, quantity)
-        clause_word, clause_type, dropped = _clauses(info, terms, weights, total, c.text)
+        has_number = bool(set(numbers(p)) - terms.numbers)
+        quantity = has_quantity(p, tuple(terms.numbers))
+        match, miss = _type_fit(info, p, quantity)
+        clause_word, clause_type, dropped = _clauses(info, terms, weights, total, p)
         s = c.hit.scores_by_retriever
-        rest = [t for t in weights if t not in c.hit.title.lower()]  # words the document title does not say
+        rest = [t for t in weights if t not in to_simplified(c.hit.title).lower()]  # words the document title does not say
         rest_total = sum(weights[t] for t in rest)
         rows[i] = [
             cos[i], 0.0, 0.0, word, word_ctx, 0.0, bigram, 0.0, char, min(lcs, 1.5), 0.0,
@@ -131,18 +135,18 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
             math.log(1 + len(c.text)) / 5, 1 / c.hit.rank,
             s.get("dense", top_dense) - top_dense, 1 / s["keyword_rank"] if s.get("keyword_rank") else 0.0,
             float(c.index == 0), c.index / max(c.count - 1, 1), float(c.is_heading),
-            match, miss, float(info.asks == "reason" and bool(_REASON.search(c.text))), float(has_number),
-            float(any(u in c.text for u in terms.units)) if terms.units else 0.0,
-            sum(1 for x in terms.numbers if x in numbers(c.text)) / len(terms.numbers) if terms.numbers else 0.0,
-            _share(terms.entities, c.text), _share(terms.entities, c.text + ctx),
+            match, miss, float(info.asks == "reason" and bool(_REASON.search(p))), float(has_number),
+            float(any(u in p for u in terms.units)) if terms.units else 0.0,
+            sum(1 for x in terms.numbers if x in numbers(p)) / len(terms.numbers) if terms.numbers else 0.0,
+            _share(terms.entities, p), _share(terms.entities, p + ctx),
             _share(terms.focus, text), clause_word, clause_type, dropped,
             float(bigram > 0.9 and char > 0.9 and len(c.text) < 1.3 * len(info.text)),
-            float(bool(_ANNOUNCES.search(c.text))), 0.0, 0.0,
+            float(bool(_ANNOUNCES.search(p))), 0.0, 0.0,
             sum(w for t, w in weights.items() if t in heading) / total if (heading := _own_heading(c)) else 0.0,
             _subsequence(terms.core, text) / max(len(terms.core), 1), 0.0,
             sum(1 for w in attributes if w not in text and w not in ctx) / len(attributes) if attributes else 0.0,
             sum(weights.get(w, 0.0) for w in attributes if w in text) / attribute_total, 0.0,
-            float(bool(terms.expected_units) and quantity and not carries_unit(c.text, terms.expected_units)),
+            float(bool(terms.expected_units) and quantity and not carries_unit(p, terms.expected_units)),
             sum(weights[t] for t in rest if t in text) / rest_total if rest_total else word, 0.0,
             float(bool(terms.definiendum) and bool(re.search(re.escape(terms.definiendum) + _COPULA, text))),
         ]
@@ -167,8 +171,8 @@ def question_base(info: QuestionInfo, hits: Sequence[Hit]) -> np.ndarray:
     what kind of question it is, how the retrievers scored."""
     out = np.zeros(len(QUESTION_FEATURES), dtype=np.float64)
     terms = QuestionTerms(info)
-    passages = " ".join((" > ".join(h.chunk.heading_path) + " " + h.title + " " + h.chunk.text).lower()
-                        for h in hits[:5])
+    passages = to_simplified(" ".join((" > ".join(h.chunk.heading_path) + " " + h.title + " " + h.chunk.text).lower()
+                                      for h in hits[:5]))
     named = [w for w in terms.words if len(w) >= 2 and w not in GENERIC_PLACES]
     absent = [w for w in named if w not in passages]
     out[QUESTION_FEATURES.index("missing_word")] = (sum(len(w) for w in absent) / sum(len(w) for w in named)
@@ -215,7 +219,7 @@ def with_scores(base: np.ndarray, matrix: np.ndarray, scores: np.ndarray) -> np.
 
 def _attributes(info: QuestionInfo) -> list[str]:
     """The words naming what is asked about the subject (面积, 地铁, 博士后), lower-cased."""
-    return [w.lower() for w in info.attribute if len(w) >= 2 and w not in GENERIC_PLACES]
+    return [to_simplified(w).lower() for w in info.attribute if len(w) >= 2 and w not in GENERIC_PLACES]
 
 
 def _definiendum(question: str) -> str:
@@ -231,7 +235,7 @@ def _definiendum(question: str) -> str:
 
 def _own_heading(c: Candidate) -> str:
     """The heading of the section the sentence is in (the deepest of its passage's path)."""
-    return c.hit.chunk.heading_path[-1].lower() if c.hit.chunk.heading_path else ""
+    return to_simplified(c.hit.chunk.heading_path[-1]).lower() if c.hit.chunk.heading_path else ""
 
 
 def _neighbours(cands: Sequence[Candidate], rows: np.ndarray, word: int) -> None:

@@ -11,20 +11,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 from youju.text.numbers import DATE, numbers
+from youju.text.script import to_simplified
 from youju.text.tokens import QUESTION_WORDS, content_words, strip_question_words, tagged
 
 # A figure is asked for: an amount, a share, a duration, a date.
 _FIGURE = re.compile(r"多少|多大|多久|多长|多高|多远|多快|几[个项条次年月天家所名人万亿倍岁号点]?|比例|比重|占比|百分之|"
-                     r"增速|增长率|城镇化率|面积|人口数|总值|收入|金额|规模|数量|投资额|什么时候|何时|哪年|哪一年|哪天|日期|平均年龄")
+                     r"增速|增长率|城镇化率|面积|人口数|总值|收入|金额|(?<![大小])规模|数量|投资额|什么时候|何时|哪年|哪一年|哪天|日期|平均年龄")
 _LIST = re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|范围")
 _COMPARE = re.compile(r"[和与跟同].{1,12}(哪个|哪一个|谁|分别|各|相比|区别|不同)|哪个.{0,6}(更|最)|相比|区别|不同|"
                       r"\b(compare|which is (larger|bigger|smaller|more|less|longer|higher))\b|\bor\b.*\?$", re.I)
 Asks = Literal["number", "date", "person", "place", "list", "reason", "how", "fact"]
 _ASKS: list[tuple[Asks, re.Pattern[str]]] = [
     ("date", re.compile(r"什么时候|何时|哪年|哪一年|哪天|哪一天|几月|几日|几号|哪个月|日期|时间是|年份|哪個時候|何年|"
+                        r"(?:西元|公元|民国)几年|"
                         r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I)),
     ("number", re.compile(r"多少|多大|多久|多长|多高|多远|多快|多重|多深|多宽|(?<!哪)几[个项条次年月天家所名人万亿倍岁点座台辆列对户件期批种]|"
-                          r"(?<!哪)几[?？]?$|比例|比重|占比|百分之|增速|增长率|城镇化率|人口数|总值|金额|规模|数量|投资额|平均年龄|有几|"
+                          r"(?<!哪)几[?？]?$|比例|比重|占比|百分之|增速|增长率|城镇化率|人口数|总值|金额|(?<![大小])规模|数量|投资额|平均年龄|有几|"
                           r"\bhow (many|much|long|large|big|far|old|high)\b|\bwhat (is|was) the (area|population|size|number|"
                           r"amount|share|rate|length)\b", re.I)),
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|哪一位|姓名|\bwho\b|\bwhom\b", re.I)),
@@ -61,24 +63,28 @@ class QuestionInfo:
 
 
 def analyse(question: str) -> QuestionInfo:
+    """What the question asks and about what. Its kind is read from its simplified form (何時,
+    誰, 哪裡 ask as 何时, 谁, 哪里 do); its words and entities are given as it writes them."""
+    plain = to_simplified(question)
     content = tuple(dict.fromkeys(content_words(question)))
-    entities = _entities(question)
+    entities = tuple(question[i:i + len(e)] if (i := plain.find(e)) >= 0 else e for e in _entities(plain))
     inside_entity = {w for w in content for e in entities if w in e}
-    attribute = tuple(w for w in content if w not in inside_entity and w not in QUESTION_WORDS and len(w) > 1)
-    asks: Asks = next((name for name, pattern in _ASKS if pattern.search(question)), "fact")
-    compare = bool(_COMPARE.search(question))
-    if compare and asks == "fact" and _FIGURE.search(question):
+    attribute = tuple(w for w in content
+                      if w not in inside_entity and to_simplified(w) not in QUESTION_WORDS and len(w) > 1)
+    asks: Asks = next((name for name, pattern in _ASKS if pattern.search(plain)), "fact")
+    compare = bool(_COMPARE.search(plain))
+    if compare and asks == "fact" and _FIGURE.search(plain):
         asks = "number"  # 哪个面积大: the figures decide
-    if _LIST.search(question):
+    if _LIST.search(plain):
         kind = "list"
-    elif _FIGURE.search(question) or asks in ("number", "date"):
+    elif _FIGURE.search(plain) or asks in ("number", "date"):
         kind = "figure"
     else:
         kind = "fact"
     tail = question.rsplit("的", 1)[1] if "的" in question else ""
     focus = tuple(w for w in attribute if w in tail)
     return QuestionInfo(question, kind, compare, content, entities, attribute, focus, asks,
-                        is_english(question), tuple(numbers(strip_question_words(question))))  # not 哪一年's 一
+                        is_english(question), tuple(numbers(strip_question_words(plain))))  # not 哪一年's 一
 
 
 def is_english(text: str) -> bool:
@@ -203,13 +209,14 @@ def expected_units(info: QuestionInfo) -> tuple[str, ...]:
     against each other) or a share (比重: a percentage). A measure word after 多少/几 says it
     for people (多少人: 人/名/位; 多少人次: 人次); any other (多少套) leaves the unit open, since
     documents count the same things in other words (55万户 for 多少套)."""
-    if info.asks != "number" or info.compare or _SHARE.search(info.text):
+    text = to_simplified(info.text)
+    if info.asks != "number" or info.compare or _SHARE.search(text):
         return ()
-    if _DURATION.search(info.text):  # 有效期是多久: a span of time, whatever else the question names
+    if _DURATION.search(text):  # 有效期是多久: a span of time, whatever else the question names
         return ("年", "月", "天", "日", "周", "小时", "分钟", "秒")
-    if own := _OWN_MEASURE.search(info.text):
+    if own := _OWN_MEASURE.search(text):
         return _PEOPLE if own.group(1) in _PEOPLE else ("人次",) if own.group(1) == "人次" else ()
-    return tuple(u for nouns, units in _IMPLIED_UNITS if any(n in info.text for n in nouns) for u in units)
+    return tuple(u for nouns, units in _IMPLIED_UNITS if any(n in text for n in nouns) for u in units)
 
 
 _AMOUNT = r"[\d一二三四五六七八九十两]"  # a numeral: 万 or 亿 alone is a magnitude whose number was lost (达到万人)
@@ -235,7 +242,8 @@ def states_asked_kind(text: str, info: QuestionInfo) -> bool:
         units = expected_units(info)
         return has_quantity(text, info.numbers) and (not units or carries_unit(text, units))
     if info.asks == "date":
-        return bool(DATE.search(text)) or has_figure(text, info.numbers)
+        plain = to_simplified(text)  # 時期 and 年間 are periods as 时期 and 年间 are
+        return bool(DATE.search(plain)) or has_figure(text, info.numbers)
     return True
 
 

@@ -26,6 +26,7 @@ from youju.records import Answer, DocInfo, Document, Hit, IngestReport, Retrieva
 from youju.retrieval.backend import SearchIndex, open_index
 from youju.retrieval.index import DB_NAME
 from youju.retrieval.search import Retriever
+from youju.text.script import in_script_of
 
 Stage = Literal["model", "index", "warm_up"]
 _EMPTY = Document("", "", "", "")
@@ -332,6 +333,7 @@ class Engine:
             found = self.retriever.retrieve(search, k or self.settings.retrieval.top_k, documents, mode)
             hits, timings = list(found.hits), dict(found.timings)
             self._say_repairs()
+        standalone = in_script_of(standalone, [h.chunk.text for h in hits[:5]])  # 臨江市 asked of 临江市's documents
         comp, note = self.composer(composer, llm, lang)
         history = conversation.history() if conversation is not None else None
         sources = replace(self.sources(search, hits), filtered=documents is not None)

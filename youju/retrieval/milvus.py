@@ -154,6 +154,9 @@ class MilvusIndex:
         fmt = index.get_meta("format_version")
         if fmt is not None and fmt != FORMAT_VERSION:
             raise IndexMismatchError("err.index_format", path=location, found=fmt, expected=FORMAT_VERSION)
+        tokenizer = index.get_meta("keyword_tokenizer")
+        if tokenizer is not None and tokenizer != TOKENIZER_VERSION:  # its keyword terms would not match a question's
+            raise IndexMismatchError("err.keyword_tokenizer", path=location, found=tokenizer, expected=TOKENIZER_VERSION)
         return index
 
     def name(self, part: str) -> str:

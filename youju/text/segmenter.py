@@ -70,6 +70,10 @@ class Segmenter:
     def cut_for_search(self, text: str) -> Iterator[str]:
         return self._ensure(text).cut_for_search(text)
 
+    def tokenize(self, text: str, search_mode: bool) -> list[tuple[str, int, int]]:
+        """(word, start, end) for each cut (search mode also yields the parts of long words)."""
+        return list(self._ensure(text).tokenize(text, mode="search" if search_mode else "default"))
+
     def tag(self, text: str) -> list[tuple[str, str]]:
         """(word, part-of-speech) pairs (ns: place, nt: organisation, ...)."""
         self._ensure(text)

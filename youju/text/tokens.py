@@ -1,14 +1,17 @@
 """Keyword tokens for Chinese (and English) text: jieba search-mode cuts with a policy-domain
 vocabulary, stop words and punctuation removed, ASCII lower-cased; plus character bigrams of
-the CJK runs, which survive segmentation differences and typos in neighbouring characters."""
+the CJK runs, which survive segmentation differences and typos in neighbouring characters.
+Traditional characters are cut as their simplified forms (jieba's dictionary is simplified) and
+given back as they were written."""
 
 from __future__ import annotations
 
 import re
 
+from youju.text.script import to_simplified
 from youju.text.segmenter import Segmenter
 
-TOKENIZER_VERSION = 2  # bump when tokens change: stored keyword indexes are rebuilt
+TOKENIZER_VERSION = 3  # bump when tokens change: stored keyword indexes are rebuilt
 
 # Words jieba splits badly in policy texts about regions and urbanisation; the regions are
 # tagged as place names (ns), which question analysis treats as entities.
@@ -29,7 +32,7 @@ do does did has have had will would can could should what which who whom whose w
 QUESTION_WORDS = frozenset("""多少 多大 多久 多长 多高 多远 多快 多重 几 几个 几项 几条 几次 几年 哪些 哪个 哪里 哪儿 哪 哪几 哪几个
 哪几条 哪几项 哪几种 哪一 哪一个 哪一年 哪年 哪天 哪位 哪一位 多长时间 什么 什么时候 什么地方 怎么 怎样 谁 何时 何地 何处 何人
 如何 为何 为什么 是否 是不是 请问 请 问 一下 分别 各是 各 有没有 吗 呢 情况 具体
-多少 幾 幾個 哪裡 哪邊 哪一個 哪一門 哪一種 甚麼 什麼 怎樣 為何 為什麼 誰 何時 是甚麼 是什麼""".split())
+多少 幾 幾個 哪裡 哪邊 哪一個 哪一門 哪一種 甚麼 什麼 怎樣 為何 為什麼 誰 何時 是甚麼 是什麼 甚么 是甚么""".split())
 _QUESTION_PHRASE = re.compile("|".join(sorted(map(re.escape, QUESTION_WORDS - {"问", "请", "各", "哪", "几", "幾"}),
                                               key=len, reverse=True)))
 
@@ -42,18 +45,35 @@ _segmenter = Segmenter([(w, 2_000_000, "n") for w in DOMAIN_WORDS] + [(w, 2_000_
 
 def tagged(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech) pairs from jieba's tagger (ns: place, nt: organisation, ...)."""
-    return _segmenter.tag(text)
+    folded = to_simplified(text)
+    pairs = _segmenter.tag(folded)
+    if folded == text:
+        return pairs
+    out, at = [], 0
+    for word, flag in pairs:  # the tagger's words cover the text in order
+        out.append((text[at:at + len(word)], flag))
+        at += len(word)
+    return out if at == len(text) else _segmenter.tag(text)
+
+
+def _cut(text: str, search_mode: bool) -> list[str]:
+    """jieba's cuts of the text as folded to simplified, as slices of the text itself."""
+    folded = to_simplified(text)
+    if folded == text:
+        return list(_segmenter.cut_for_search(text) if search_mode else _segmenter.cut(text))
+    return [text[a:b] for _, a, b in _segmenter.tokenize(folded, search_mode)]
 
 
 def words(text: str, *, drop_question_words: bool = False, search_mode: bool = True) -> list[str]:
     """Word tokens. Search mode (for indexing) also yields the parts of long words; precise mode
     (for queries) does not, so a long word is not counted three times against one rare one."""
     out = []
-    for w in (_segmenter.cut_for_search(text) if search_mode else _segmenter.cut(text)):
+    for w in _cut(text, search_mode):
         w = w.strip().lower()
-        if not w or _PUNCT.match(w) or w in STOP_WORDS:
+        key = to_simplified(w)
+        if not w or _PUNCT.match(w) or key in STOP_WORDS:
             continue
-        if drop_question_words and w in QUESTION_WORDS:
+        if drop_question_words and key in QUESTION_WORDS:
             continue
         out.append(w)
     return out

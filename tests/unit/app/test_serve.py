@@ -14,6 +14,7 @@ import httpx
 import pytest
 from helpers import REPO, run_cli
 from helpers.documents import write_docs
+from helpers.passages import HAND_MODEL
 from helpers.servers import free_port, running
 
 from youju import Settings, Youju
@@ -26,7 +27,8 @@ ENV = {"YOUJU_MODEL": "hashing:256", "YOUJU_MIN_ANSWERABLE": "0", "YOUJU_API_TOK
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> str:
     home = tmp_path_factory.mktemp("home")
-    env = {**ENV, "YOUJU_HOME": str(home), "PYTHONPATH": str(REPO)}
+    HAND_MODEL.save(home / "answer_model.json")  # the fitted model's choices rest on the real model's cosines
+    env = {**ENV, "YOUJU_HOME": str(home), "PYTHONPATH": str(REPO), "YOUJU_ANSWER_MODEL": str(home / "answer_model.json")}
     out = run_cli("ingest", str(write_docs(tmp_path_factory.mktemp("docs"))), env=env)
     assert out.returncode == 0, out.stderr
     port = free_port()

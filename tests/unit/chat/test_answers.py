@@ -11,7 +11,7 @@ from youju.chat.citations import marker_numbers, split_answer, supporting_span
 from youju.chat.conversation import Conversation, rewrite_follow_up
 from youju.chat.evidence import gather
 from youju.chat.extractive import ExtractiveComposer
-from youju.chat.questions import analyse, dropped_number, has_figure
+from youju.chat.questions import analyse, dropped_number, has_figure, states_asked_kind
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
 from youju.records import Citation
@@ -39,9 +39,10 @@ def test_numbers_normalise_chinese_numerals_and_units() -> None:
 
 
 def test_dates_of_any_era_but_not_durations() -> None:
-    for date in ("1231年", "公元前25年", "民國39年", "2022年12月", "清朝末期"):
+    for date in ("1231年", "公元前25年", "民國39年", "2022年12月", "清朝末期", "七月十一,攻破居庸关", "十二月"):
         assert DATE.search(date), date
-    assert not DATE.search("签订3年以上劳动合同") and not DATE.search("分三期建设")
+    for span in ("签订3年以上劳动合同", "分三期建设", "三个月内完成", "三月内完成", "耗时十个月"):
+        assert not DATE.search(span), span
 
 
 @pytest.mark.parametrize(("question", "entities"), [
@@ -118,6 +119,20 @@ def test_question_analysis() -> None:
     assert analyse("南京都市圈和成都都市圈哪个面积更大?").compare
     assert dropped_number("深圳市国土面积平方公里") and not dropped_number("面积2.7万平方公里")
     assert has_figure("上杭县17所敬老院", ignore=()) and not has_figure("17所敬老院入住老年人名", ignore=("17",))
+
+
+def test_a_question_in_traditional_characters_asks_what_its_simplified_form_asks() -> None:
+    asked = {"島原之亂於何時發生?": "date", "民族自決的觀念是誰提出的?": "person", "臨江市的地鐵有幾條線路?": "number",
+             "為什麼臨江縣暫停了地鐵工程?": "reason", "臨江縣位於哪裡?": "place"}
+    assert {q: analyse(q).asks for q in asked} == asked
+    q = analyse("臨江市的地鐵有幾條線路?")
+    assert q.entities == ("臨江市",) and q.attribute == ("地鐵", "線路")  # as the question writes them
+    assert analyse("臨江縣是於西元幾年設立的?").asks == "date" and analyse("民國幾年設縣?").asks == "date"
+    assert analyse("人才公寓要住满几年?").asks == "number"  # a span of years
+    assert analyse("複合式裝甲因為什麼問題難以大規模裝備?").asks == "reason"  # 大規模 asks no figure
+    when = analyse("燕軍在哪一天攻破居庸關?")
+    assert states_asked_kind("七月十一,攻破居庸關;", when) and states_asked_kind("二戰時期,臨江縣遭轟炸。", when)
+    assert not states_asked_kind("燕軍攻破居庸關,守將逃走。", when)
 
 
 def test_abstains_when_the_number_was_dropped() -> None:

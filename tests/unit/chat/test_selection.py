@@ -110,6 +110,16 @@ def test_features_see_definitions_and_the_documents_topic() -> None:
     assert weigh(analyse("青禾鲈的学名是什么?"), cands, None).matrix[:, col("defines")].sum() == 0  # 学名：, not 学名是
 
 
+def test_features_read_traditional_text_as_simplified() -> None:
+    text = "臨江縣位於白鷺灣北岸。現任臨江縣縣長為張明,2021年就任。"
+    cands = candidates([_hit(text, title="臨江縣")], Sources(), HashingEmbedder())
+    col = CANDIDATE_FEATURES.index
+    rows = weigh(analyse("臨江縣縣長是誰?"), cands, None).matrix
+    assert list(rows[:, col("type_match")]) == [0, 1]  # 縣長 is a post, as 县长 is
+    place = weigh(analyse("臨江縣位於哪裡?"), cands, None).matrix
+    assert place[0, col("type_match")] == 1 and place[0, col("word")] == 1  # 白鷺灣 is a place; 位於 is covered
+
+
 def test_a_trimmed_sentence_keeps_the_asked_date_and_the_reason() -> None:
     founded = ("2019年3月，经市政府常务会议研究，并报省有关部门备案同意后，青禾市在原有人才专项资金的基础上设立人才发展基金，"
                "用于支持高层次人才引进与培养，2021年又追加了5亿元，2023年起每年安排专项预算用于人才平台建设。")
@@ -207,6 +217,10 @@ def test_figure_left_blank_is_a_refusal_but_never_a_heading() -> None:
              _hit("第三条 对博士人才给予60万元安居补贴。", rank=2, start=40)]
     ev = gather("白鹭湾新区博士人才安居补贴是多少?", title, None, HashingEmbedder(), ANSWER_ALL, HAND_MODEL)
     assert ev.figure_gap is None
+    # 以…为名 reads like 为[N]名, but a date question asks a date, and the sentence has one
+    named = [_hit("模式种的种名是以发现化石的张明为名,他在1937年发现青禾鲈的化石。")]
+    assert gather("青禾鲈化石是什么时候发现的?", named, None, HashingEmbedder(), ANSWER_ALL, HAND_MODEL).figure_gap is None
+    assert gather("青禾鲈化石有多少件?", named, None, HashingEmbedder(), ANSWER_ALL, HAND_MODEL).figure_gap is not None
 
 
 def test_english_questions_get_chinese_keywords_by_pinyin_and_glossary() -> None:

@@ -16,7 +16,8 @@ from helpers.passages import HAND_MODEL
 
 import youju.retrieval.milvus as milvus_module
 from youju import Settings, Youju
-from youju.errors import EmptyIndexError, InputError
+from youju.errors import EmptyIndexError, IndexMismatchError, InputError
+from youju.text.tokens import TOKENIZER_VERSION
 
 pytest.importorskip("milvus_lite")
 
@@ -191,6 +192,16 @@ def test_cli_ingest_list_ask_on_a_milvus_lite_file(tmp_path: Path) -> None:
     assert sorted(d["doc"] for d in listed) == sorted(LINJIANG)
     answer = json.loads(run_cli("ask", "--json", "--index", db, "临江市智能制造产业基金规模多大?", env=env).stdout)
     assert "30亿元" in answer["answer"] and answer["citations"][0]["doc"] == "临江产业基金.txt"
+
+
+def test_keywords_from_another_tokenizer_version_are_a_clear_mismatch(tmp_path: Path) -> None:
+    with _youju(tmp_path / "home", tmp_path / "m.db") as yj:
+        yj.ingest([write_docs(tmp_path / "docs")], progress=False)
+    index = milvus_module.MilvusIndex.open(str(tmp_path / "m.db"))
+    index.set_meta("keyword_tokenizer", TOKENIZER_VERSION - 1)
+    index.close()
+    with pytest.raises(IndexMismatchError, match="re-ingest into a new location"):
+        _youju(tmp_path / "home", tmp_path / "m.db").documents()
 
 
 def test_a_milvus_server_that_is_down_is_one_line_exit_3(tmp_path: Path) -> None:

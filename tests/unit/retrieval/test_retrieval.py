@@ -46,6 +46,10 @@ def test_keyword_search_finds_exact_terms_and_survives_reingest(engine: Youju, c
     hits, timings = list(found.hits), found.timings
     assert "汊河轨道交通装备产业园" in hits[0].chunk.text
     assert "keyword_search" in timings and "dense_search" not in timings
+    # the same words in traditional characters find the same passage
+    traditional = list(engine.retrieve("汊河軌道交通裝備產業園", k=3, retrieval="keyword").hits)
+    assert traditional[0].chunk.id == hits[0].chunk.id
+    assert traditional[0].scores_by_retriever == pytest.approx(hits[0].scores_by_retriever)  # every term matched
     # replace the document: its old keyword rows must go with its chunks
     target = corpus / "000_4fc3eb35a66a7ee3.txt"
     target.write_text("全新内容:汊河已无产业园。", encoding="utf-8")

@@ -40,6 +40,8 @@ def test_lazy_segmenter_cuts_and_tags_as_the_full_dictionary(lexicon_dir: Path) 
         assert list(lazy.cut(text)) == list(full.cut(text)), text
         assert list(lazy.cut_for_search(text)) == list(full.cut_for_search(text)), text
         assert lazy.tag(text) == full.tag(text), text
+        assert lazy.tokenize(text, True) == list(full.tokenize(text, True)), text
+        assert [w for w, _, _ in lazy.tokenize(text, True)] == list(full.cut_for_search(text)), text
     assert dict(lazy.tag(TEXTS[2])).get("粤港澳大湾区") == "ns"  # the domain words and their tags
     assert lazy.lazy and len(lazy._tok.FREQ) < 5_000  # it fetched a little, not the dictionary
 
