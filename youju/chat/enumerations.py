@@ -46,19 +46,23 @@ PRACTICES = re.compile(r"做法|措施|举措|经验|方面|任务|工作|行动
                        r"要求|条件|步骤|环节|重点|几点|哪几项|\bmeasures?\b|\bsteps?\b|\bpoints?\b", re.I)
 
 
+def _about_practices(info: QuestionInfo) -> bool:
+    return bool(PRACTICES.search(to_simplified(info.text)))  # 舉措 is read as 举措
+
+
 def wants_items(info: QuestionInfo) -> bool:
     """A list is asked: a list question, or one about practices, measures, tasks... A figure or
     date question is answered by its figure even when it names such a noun (有几个专委会制定了
     工作要点, 提出了多少项任务)."""
     if info.asks in ("number", "date") and info.kind != "list":
         return False
-    return info.kind == "list" or info.asks == "list" or bool(PRACTICES.search(to_simplified(info.text)))
+    return info.kind == "list" or info.asks == "list" or _about_practices(info)
 
 
 def is_inline_list(sentence: str, info: QuestionInfo) -> bool:
     """The sentence is itself the list the question asks for: `、`-separated names, for a
     question that is not about practices (whose items are sentences or sections)."""
-    return sentence.count("、") >= 2 and not PRACTICES.search(to_simplified(info.text))
+    return sentence.count("、") >= 2 and not _about_practices(info)
 
 
 def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable[[str], str] | None) -> list[Item]:
@@ -69,7 +73,7 @@ def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable
     if not text or text[chunk.start:chunk.end] != chunk.text:
         text = " " * chunk.start + chunk.text  # only the passage is known: offsets stay the document's
     items = _marked_run(text, best)
-    if len(items) < 2 and PRACTICES.search(to_simplified(info.text)):
+    if len(items) < 2 and _about_practices(info):
         items = _sub_sections(text, best, info)
     return [Item(a, b, text[a:b], _shown(text[a:b]), chunk.id if chunk.start <= a < chunk.end else "",
                  chunk.heading_path) for a, b in items[:MAX_ITEMS]]
