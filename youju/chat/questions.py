@@ -21,8 +21,9 @@ _LIST = re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|范
 _COMPARE = re.compile(r"[和与跟同].{1,12}(哪个|哪一个|谁|分别|各|相比|区别|不同)|哪个.{0,6}(更|最)|相比|区别|不同|"
                       r"\b(compare|which is (larger|bigger|smaller|more|less|longer|higher))\b|\bor\b.*\?$", re.I)
 Asks = Literal["number", "date", "person", "place", "list", "reason", "how", "fact"]
+# Searched in the question folded to simplified characters: every pattern is written in them.
 _ASKS: list[tuple[Asks, re.Pattern[str]]] = [
-    ("date", re.compile(r"什么时候|何时|哪年|哪一年|哪天|哪一天|几月|几日|几号|哪个月|日期|时间是|年份|哪個時候|何年|"
+    ("date", re.compile(r"什么时候|何时|哪年|哪一年|哪天|哪一天|几月|几日|几号|哪个月|日期|时间是|年份|哪个时候|何年|"
                         r"(?:西元|公元|民国)几年|"
                         r"\bwhen\b|\bwhat (year|date|day|month)\b", re.I)),
     ("number", re.compile(r"多少|多大|多久|多长|多高|多远|多快|多重|多深|多宽|(?<!哪)几[个项条次年月天家所名人万亿倍岁点座台辆列对户件期批种]|"
@@ -30,7 +31,7 @@ _ASKS: list[tuple[Asks, re.Pattern[str]]] = [
                           r"\bhow (many|much|long|large|big|far|old|high)\b|\bwhat (is|was) the (area|population|size|number|"
                           r"amount|share|rate|length)\b", re.I)),
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|哪一位|姓名|\bwho\b|\bwhom\b", re.I)),
-    ("place", re.compile(r"哪里|哪儿|何处|何地|什么地方|哪个地方|哪座城市|哪个城市|哪个国家|哪个省|位于|在哪|哪邊|"
+    ("place", re.compile(r"哪里|哪儿|何处|何地|什么地方|哪个地方|哪座城市|哪个城市|哪个国家|哪个省|位于|在哪|哪边|"
                          r"\bwhere\b|\bwhich (city|country|province|place)\b", re.I)),
     ("list", re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|有什么|范围|举措|做法|措施|\bwhich\b.*\b(cities|"
                         r"measures|places|items)\b|\blist\b|\bwhat are\b", re.I)),

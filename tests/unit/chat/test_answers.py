@@ -123,7 +123,8 @@ def test_question_analysis() -> None:
 
 def test_a_question_in_traditional_characters_asks_what_its_simplified_form_asks() -> None:
     asked = {"島原之亂於何時發生?": "date", "民族自決的觀念是誰提出的?": "person", "臨江市的地鐵有幾條線路?": "number",
-             "為什麼臨江縣暫停了地鐵工程?": "reason", "臨江縣位於哪裡?": "place"}
+             "為什麼臨江縣暫停了地鐵工程?": "reason", "臨江縣位於哪裡?": "place", "臨江縣和哪邊相鄰?": "place",
+             "臨江縣是在哪個時候設立的?": "date"}
     assert {q: analyse(q).asks for q in asked} == asked
     q = analyse("臨江市的地鐵有幾條線路?")
     assert q.entities == ("臨江市",) and q.attribute == ("地鐵", "線路")  # as the question writes them
