@@ -96,8 +96,9 @@ def _questions() -> list[str]:
 
 
 def test_piece_tokenizer_gives_the_real_tokenizers_ids(real_home: Path) -> None:
-    """The cold question path tokenizes from the vocabulary copy: same ids as the full tokenizer
-    on every question of every evaluation set and on corpus passages."""
+    """The cold question path and ingest tokenize from the vocabulary copy: same ids as the full
+    tokenizer on every question of every evaluation set and on corpus passages, one by one and
+    in batches of 512 (how ingest asks)."""
     from tokenizers import Tokenizer
 
     from youju.embeddings.pieces import PieceTokenizer
@@ -115,6 +116,11 @@ def test_piece_tokenizer_gives_the_real_tokenizers_ids(real_home: Path) -> None:
     for text in texts:
         got = fast.encode(text)
         assert got is not None and got.ids == full.encode(text).ids, text[:60]
+    for i in range(0, len(texts), 512):
+        batch = fast.encode_batch(texts[i:i + 512])
+        assert batch is not None
+        assert [(e.ids, e.offsets) for e in batch] == [(e.ids, list(e.offsets))
+                                                       for e in full.encode_batch(texts[i:i + 512])]
 
 
 def test_a_cold_question_loads_neither_the_tokenizer_nor_jiebas_dictionary(real_home: Path, tmp_path: Path) -> None:
@@ -125,7 +131,7 @@ def test_a_cold_question_loads_neither_the_tokenizer_nor_jiebas_dictionary(real_
     (home / "models").mkdir(parents=True)
     (home / "models" / "multilingual-e5-small").symlink_to(real_home / "models" / "multilingual-e5-small")
     env = {"YOUJU_HOME": str(home)}
-    assert run_cli("ingest", str(CORPUS), env=env).returncode == 0  # loads both in full (and writes the lexicon)
+    assert run_cli("ingest", str(CORPUS), env=env).returncode == 0  # loads jieba's dictionary in full (and writes the lexicon)
     probe = ("import youju, jieba\n"
              "from youju.text import tokens\n"
              "with youju.Youju() as yj:\n"
@@ -136,3 +142,21 @@ def test_a_cold_question_loads_neither_the_tokenizer_nor_jiebas_dictionary(real_
                          env={**os.environ, "PYTHONPATH": str(REPO), **env}, cwd=REPO).stdout.splitlines()
     assert "2.7万平方公里" in out[0]
     assert out[1] == "True True 0"
+
+
+def test_ingest_never_builds_the_full_tokenizer(real_home: Path, tmp_path: Path) -> None:
+    """Passages are tokenized from the vocabulary copy too: the full tokenizer's ~290 MB
+    (bench/token_budget.py's peak RSS) are never spent by an ingest."""
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "multilingual-e5-small").symlink_to(real_home / "models" / "multilingual-e5-small")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("白鹭湾新区对博士人才给予60万元安居补贴;对硕士人才给予20万元安居补贴。\n" * 40, encoding="utf-8")
+    probe = ("import youju\n"
+             "with youju.Youju() as yj:\n"
+             f"    r = yj.ingest([{str(docs)!r}])\n"
+             "    print(r.chunks_embedded > 0, yj.embedder._tokenizer is None)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO), "YOUJU_HOME": str(home)}, cwd=REPO).stdout
+    assert out.split() == ["True", "True"]

@@ -35,7 +35,7 @@ Runtime = Literal["auto", "onnx", "torch"]
 ONNX_DIR = "onnx"
 ONNX_FILE = "model.onnx"
 ONNX_DATA = ONNX_FILE + ".data"  # the weights beside the graph: ONNX Runtime maps them instead of parsing them
-PIECES_MAX_CHARS = 2_000  # longer single texts are tokenized by the full tokenizer
+PIECES_MAX_CHARS = 2_000  # a longer single text is tokenized as a batch (pieces looked up in memory)
 QUERY_CACHE = 64  # query vectors kept (retrieval and a retry of the same question reuse them)
 # Tokens per forward pass (texts x their padded length): long passages in batches of 32 had grown
 # ONNX Runtime's memory to ~2.1 GB; bench/token_budget.py measured memory and speed per budget
@@ -168,12 +168,16 @@ class TransformerEncoder:
             return self._tokenizer
 
     def _encode(self, texts: list[str]) -> list[Any]:
-        """Token ids and offsets. A single short text (a question) goes through the piece
-        tokenizer while the full one is not built: the same ids, without its 0.8 s start."""
-        if self._tokenizer is None and self._pieces is not None and len(texts) == 1 and len(texts[0]) <= PIECES_MAX_CHARS:
-            encoded = self._pieces.encode(texts[0])
+        """Token ids and offsets. Through the piece tokenizer while the full one is not built:
+        the same ids, without its 0.8 s start (a question) or its ~290 MB (passages)."""
+        if self._tokenizer is None and self._pieces is not None:
+            if len(texts) == 1 and len(texts[0]) <= PIECES_MAX_CHARS:
+                one = self._pieces.encode(texts[0])
+                encoded = [one] if one is not None else None
+            else:
+                encoded = self._pieces.encode_batch(texts)
             if encoded is not None:
-                return [encoded]
+                return encoded
         return list(self._full_tokenizer().encode_batch(texts))
 
     @property
@@ -213,7 +217,8 @@ class TransformerEncoder:
 
     def count_tokens(self, texts: list[str]) -> int:
         prompt = self.prompts["document"]
-        return sum(len(e.ids) for e in self._full_tokenizer().encode_batch([prompt + t for t in texts]))
+        self.load()
+        return sum(len(e.ids) for e in self._encode([prompt + t for t in texts]))
 
     def _embed(self, texts: list[str], kind: str, progress: Progress | None = None,
                spans: list[list[tuple[int, int]]] | None = None, pooled: list[np.ndarray] | None = None) -> np.ndarray:

@@ -9,6 +9,12 @@ pre-tokenizer, post-processor and truncation) with it. The Viterbi search then s
 candidates the full vocabulary would give it (and the lowest score, from which unknown
 characters are scored), so the ids are the same; tested against the full tokenizer.
 
+Batches of passages at ingest are tokenized the same way, one Unigram model of the pieces in
+the whole batch: the full tokenizer's vocabulary costs about 290 MB of memory, most of an
+ingest's peak besides the model. Which substrings are pieces is then looked up in memory (a
+sorted array of the pieces' hashes, 2 MB, and the longest piece each character starts), not
+one SQL parameter per substring.
+
 Written once beside the ONNX export (`pieces.sqlite` and `pieces-stub.json`) for tokenizers of
 that shape; any other tokenizer, or a text holding a special token, uses the full tokenizer.
 """
@@ -22,6 +28,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from youju.sqlbatch import select_in
 from youju.text.segmenter import substrings
@@ -102,6 +110,8 @@ class PieceTokenizer:
         self._tok.enable_truncation(max_length)
         self._con = sqlite3.connect(f"file:{folder / LEXICON}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
+        self._hashes: np.ndarray | None = None  # sorted hashes of every piece (batches only)
+        self._longest: dict[str, int] = {}  # first character -> longest piece starting with it
 
     @classmethod
     def open(cls, folder: Path, tokenizer_json: Path, max_length: int) -> PieceTokenizer | None:
@@ -115,19 +125,55 @@ class PieceTokenizer:
             return None
 
     def encode(self, text: str) -> Encoded | None:
-        if _LOWEST[0] in text or any(s in text for s in self._specials):
+        """One short text (a question): its pieces fetched from SQLite, nothing else loaded."""
+        if self._special(text):
             return None
+        with self._lock:
+            words = self._words(text)
+            wanted = set().union(*(substrings(w, self._max_len) for w in words))
+            return self._run([text], wanted)[0]
+
+    def encode_batch(self, texts: list[str]) -> list[Encoded] | None:
+        """Many texts (passages at ingest), one Unigram model of the pieces they hold."""
+        if any(self._special(t) for t in texts):
+            return None
+        with self._lock:
+            hashes = self._piece_hashes()
+            words = {w for t in texts for w in self._words(t)}
+            subs = list({w[i:j] for w in words for i in range(len(w))
+                         for j in range(i + 1, min(len(w), i + self._longest.get(w[i], 1)) + 1)})
+            h = np.fromiter((hash(x) for x in subs), dtype=np.int64, count=len(subs))
+            at = np.minimum(np.searchsorted(hashes, h), len(hashes) - 1)
+            # a hash collision only asks SQLite for a substring that is no piece: nothing comes back
+            return self._run(texts, {subs[k] for k in np.flatnonzero(hashes[at] == h)})
+
+    def _special(self, text: str) -> bool:
+        return _LOWEST[0] in text or any(s in text for s in self._specials)
+
+    def _words(self, text: str) -> list[str]:
+        assert self._tok.normalizer is not None and self._tok.pre_tokenizer is not None
+        return [w for w, _ in self._tok.pre_tokenizer.pre_tokenize_str(self._tok.normalizer.normalize_str(text))]
+
+    def _piece_hashes(self) -> np.ndarray:
+        """Loaded once, on the first batch: the hashes of every piece (this process's str hash)
+        and the longest piece each character starts."""
+        if self._hashes is None:
+            rows = self._con.execute("SELECT text FROM piece WHERE id >= ?", (self._keep,))
+            hashes, longest = [], self._longest
+            for (p,) in rows:
+                hashes.append(hash(p))
+                if len(p) > longest.get(p[0], 0):
+                    longest[p[0]] = len(p)
+            self._hashes = np.unique(np.array(hashes or [0], dtype=np.int64))
+        return self._hashes
+
+    def _run(self, texts: list[str], wanted: set[str]) -> list[Encoded]:
+        """Encode `texts` with a Unigram model of the `wanted` substrings that are pieces."""
         from tokenizers import models
 
-        with self._lock:
-            assert self._tok.normalizer is not None and self._tok.pre_tokenizer is not None
-            normal = self._tok.normalizer.normalize_str(text)
-            wanted = set().union(*(substrings(w, self._max_len)
-                                   for w, _ in self._tok.pre_tokenizer.pre_tokenize_str(normal)))
-            found: list[tuple[str, int, float]] = list(select_in(
-                self._con, "SELECT text, id, score FROM piece WHERE text IN ({marks}) AND id >= ?", sorted(wanted),
-                self._keep))
-            real = list(range(self._keep)) + [self._unk] + [i for _, i, _ in found]
-            self._tok.model = models.Unigram([*self._head, *((p, s) for p, _, s in found)], self._unk, False)
-            enc = self._tok.encode(text)
-        return Encoded([real[i] for i in enc.ids], list(enc.offsets))
+        found: list[tuple[str, int, float]] = list(select_in(
+            self._con, "SELECT text, id, score FROM piece WHERE text IN ({marks}) AND id >= ?", sorted(wanted),
+            self._keep))
+        real = list(range(self._keep)) + [self._unk] + [i for _, i, _ in found]
+        self._tok.model = models.Unigram([*self._head, *((p, s) for p, _, s in found)], self._unk, False)
+        return [Encoded([real[i] for i in e.ids], list(e.offsets)) for e in self._tok.encode_batch(texts)]

@@ -72,6 +72,21 @@ def test_piece_tokenizer_gives_the_full_tokenizers_ids_and_offsets(unigram: Path
     assert len(full.encode(CASES[5]).ids) == 64  # and the case tests truncation
 
 
+def test_a_batch_of_passages_gets_the_full_tokenizers_ids_and_offsets(unigram: Path, tmp_path: Path) -> None:
+    # one Unigram model for the whole batch: pieces that one text holds must not change another's
+    # cut, and the in-memory lookup (hashes, longest piece per first character) must miss none
+    assert pieces.write(unigram, tmp_path)
+    fast = pieces.PieceTokenizer.open(tmp_path, unigram, 64)
+    assert fast is not None
+    full = _full(unigram, 64)
+    batch = [*CASES, *TRAIN, "passage: 博士人才", "passage: 博士", "passage: 士人", "passage: 集成电路人工智能工业软件"]
+    got = fast.encode_batch(batch)
+    assert got is not None
+    want = full.encode_batch(batch)
+    assert [(g.ids, g.offsets) for g in got] == [(w.ids, list(w.offsets)) for w in want]
+    assert fast.encode_batch(["passage: 基金", "query: </s>"]) is None  # a special token: the full tokenizer
+
+
 def test_texts_holding_a_special_token_go_to_the_full_tokenizer(unigram: Path, tmp_path: Path) -> None:
     pieces.write(unigram, tmp_path)
     fast = pieces.PieceTokenizer.open(tmp_path, unigram, 64)
