@@ -57,9 +57,9 @@ def main() -> None:
         if forward is not None:
             calls["forward_texts"] = 0
 
-            def counted_forward(ids):
+            def counted_forward(ids, **kwargs):
                 calls["forward_texts"] += len(ids)
-                return forward(ids)
+                return forward(ids, **kwargs)
 
             embedder._forward = counted_forward  # type: ignore[attr-defined]
         total: list[float] = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from youju.chat.candidates import Candidate
 from youju.chat.questions import QuestionInfo, entity_core
 from youju.ingest.structure import find_headings
+from youju.text.numbers import chinese_to_int
 from youju.text.script import to_simplified
 from youju.text.sentences import split_sentences
 
@@ -73,6 +74,8 @@ def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable
     if not text or text[chunk.start:chunk.end] != chunk.text:
         text = " " * chunk.start + chunk.text  # only the passage is known: offsets stay the document's
     items = _marked_run(text, best)
+    if len(items) < 2:
+        items = _announced_headings(text, best)
     if len(items) < 2 and _about_practices(info):
         items = _sub_sections(text, best, info)
     return [Item(a, b, text[a:b], _shown(text[a:b]), chunk.id if chunk.start <= a < chunk.end else "",
@@ -144,6 +147,27 @@ def _marked_run(text: str, best: Candidate) -> list[tuple[int, int]]:
         elif family in _INLINE and mark[0] not in _INLINE:
             break  # the paragraph holding the inline run has ended
     return items if len(items) >= 2 else []
+
+
+# 达成五点合作协议。 三个方面: a count of points, measures, aspects the sentence announces
+_COUNTED = re.compile(rf"([{_CN[:9]}两]|[2-9])[点项条个种大]?(?:方面|措施|举措|任务|协议|共识|原则|要点|做法|点)")
+
+
+def _announced_headings(text: str, best: Candidate) -> list[tuple[int, int]]:
+    """The headings that follow a paragraph ending with a sentence that announces how many
+    items there are (…达成五点合作协议。 then 规划同编, 交通同网, …): that many headings of the
+    rank of the first, each with text of its own; none unless all are there."""
+    m = _COUNTED.search(to_simplified(best.text))
+    if m is None:
+        return []
+    count = int(m.group(1)) if m.group(1).isdigit() else chinese_to_int(m.group(1)) or 0
+    following = [h for h in find_headings(text) if h.start >= best.end]
+    if not following or text[best.end:following[0].start].strip():
+        return []  # the paragraph goes on: the items are not the next headings
+    run = [h for h in following if h.rank == following[0].rank][:count]
+    if len(run) < count or any(not text[a.end:b.start].strip() for a, b in zip(run, run[1:])):
+        return []
+    return [(h.start, h.end) for h in run]
 
 
 def _scope(text: str, pos: int) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from youju.chat.candidates import Candidate, Sources
 from youju.chat.composer import TextStream, abstention
@@ -56,6 +56,7 @@ class Piece:
     text: str
     cites: tuple[Citation, ...]
     derived: bool = False
+    continues: bool = False  # goes on from the piece before (a list item): about what that one is about
 
 
 class ExtractiveComposer:
@@ -95,7 +96,8 @@ class ExtractiveComposer:
             text += piece.text + "".join(f"[{n}]" for n in numbers)
         t1 = time.perf_counter()
         verified = self.verifier.verify(text, citations, evidence.question,
-                                        frozenset(p.text for p in pieces if p.derived))
+                                        frozenset(p.text for p in pieces if p.derived),
+                                        frozenset(p.text for p in pieces if p.continues))
         timings["compose"] = (t1 - t0) * 1000
         timings["verify"] = (time.perf_counter() - t1) * 1000
         return Answer(question, verified.text, verified.citations, tuple(hits), False, timings,
@@ -160,15 +162,18 @@ def _neighbour(evidence: Evidence) -> Candidate | None:
 
 
 def _list_pieces(lead: Candidate, items: list[Item], info: QuestionInfo) -> list[Piece]:
-    """The announcing sentence (unless it is itself the first item), then each item with its
-    own citation."""
+    """The announcing sentence (unless it is itself the first item; up to the first item when
+    the list begins inside it: 达成五点协议:一是…), then each item with its own citation."""
     pieces = []
     if not any(i.start == lead.start for i in items):
+        first = min(i.start for i in items)
+        if lead.start < first < lead.end:
+            lead = replace(lead, end=first, text=lead.text[:first - lead.start])
         pieces.append(Piece(_as_answer(lead.text, info), (cite(lead),)))
     for item in items:
         c = Citation(0, item.chunk_id, lead.hit.chunk.doc_id, item.start, item.end, item.quote, lead.hit.source,
                      lead.hit.title, item.heading_path)
-        pieces.append(Piece(_as_answer(item.shown, info), (c,)))
+        pieces.append(Piece(_as_answer(item.shown, info), (c,), continues=True))
     return pieces
 
 

@@ -106,7 +106,7 @@ def _entities(question: str) -> tuple[str, ...]:
             continue
         nxt = words[i + 1][0] if i + 1 < len(words) else ""
         kind = next((k for k in REGION_KINDS if nxt.startswith(k)), "")
-        out.append(w + kind)
+        out.append(_undouble(w) + kind)
     # The words before 都市圈/城市群/经济圈 name a region, whatever the tagger made of them
     # (长/株/潭 + 都市圈); a name the tagger did recognise inside them is kept instead.
     for i, (w, _) in enumerate(words):
@@ -121,13 +121,18 @@ def _entities(question: str) -> tuple[str, ...]:
         suffix = next((k for k in ADMIN_KINDS if w.endswith(k)), "")
         if not suffix or w in _NOT_PLACE_WORDS or w in GENERIC_PLACES or _COUNTED_PLACES.match(w):
             continue
-        entity = _name_before(words, i) + w
+        entity = _undouble(_name_before(words, i) + w)
         name = entity[: -len(suffix)]
         if not 2 <= len(name) <= 6 or entity in GENERIC_PLACES or any(entity in e for e in out):
             continue
         out = [e for e in out if e not in entity]  # 澜市 and 钱塘 inside 江澜市 and 钱塘区
         out.append(entity)
     return tuple(dict.fromkeys(out))
+
+
+def _undouble(place: str) -> str:
+    """秋明州州(內) -> 秋明州: the second 州 (市, 县…) is "the state's own", not part of the name."""
+    return place[:-1] if len(place) > 2 and place[-1] == place[-2] and place[-1] in "州市县省区镇" else place
 
 
 ADMIN_KINDS = ("新区", "自治州", "自治区", "市", "区", "县", "镇", "省", "州")

@@ -51,9 +51,11 @@ class Verifier:
         self.lang = lang  # of the reasons given for unsupported sentences
 
     def verify(self, text: str, citations: dict[int, Citation], question: QuestionInfo | None = None,
-               derived: frozenset[str] = frozenset()) -> Verified:
+               derived: frozenset[str] = frozenset(), continuing: frozenset[str] = frozenset()) -> Verified:
         """`derived`: sentences computed from the cited ones (a comparison's conclusion): they
-        must carry the cited numbers, not their wording."""
+        must carry the cited numbers, not their wording. `continuing`: sentences that go on from
+        the one before (a list's items after the sentence that announces them): about the asked
+        subject when that one is."""
         renumber: dict[int, int] = {}
         judged: list[_Judged] = []
         pending: list[_Judged] = []  # sentences that need the embedding check
@@ -63,7 +65,8 @@ class Verifier:
             for n in valid:
                 renumber.setdefault(n, len(renumber) + 1)
             supported, reason = self._lexical(part.text, [citations[n] for n in valid], part.text in derived)
-            if supported and question is not None and part.text not in derived:
+            inherits = part.text in continuing and bool(judged) and judged[-1].supported is not False
+            if supported and question is not None and part.text not in derived and not inherits:
                 supported, reason = self._about(part.text, [citations[n] for n in valid], question)
             if dropped:
                 reason = (reason + "; " if reason else "") + t("why.removed", self.lang,

@@ -35,6 +35,10 @@ QUESTION_WORDS = frozenset("""多少 多大 多久 多长 多高 多远 多快 �
 多少 幾 幾個 哪裡 哪邊 哪一個 哪一門 哪一種 甚麼 什麼 怎樣 為何 為什麼 誰 何時 是甚麼 是什麼 甚么 是甚么""".split())
 _QUESTION_PHRASE = re.compile("|".join(sorted(map(re.escape, QUESTION_WORDS - {"问", "请", "各", "哪", "几", "幾"}),
                                               key=len, reverse=True)))
+# 哪/几 with a measure word (哪所, 第几位, 幾屆) and 何 with a noun it asks about (何年, 何种, 何用途):
+# jieba cuts them as one word that no passage holds; 哪怕 and 几乎 are not asking
+_ASKING = re.compile(r"[哪几幾]一?[个個位家国國部本所条條项項次种種类類年天月日届屆名座张張件场場队隊款层層股只首台臺门門"
+                     r"批期代段样樣句份架辆輛艘枚颗顆棵头頭匹篇章集季]|何(?=[年种種类類意用故])[年种種类類意故]?")
 
 _PUNCT = re.compile(r"^[\W_]+$")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
@@ -91,7 +95,7 @@ def bigrams(text: str) -> list[str]:
 def strip_question_words(text: str) -> str:
     """The question with its asking words (多大, 哪些, 何时, 甚麼…) blanked out, so they make no
     words or bigrams of their own (jieba would cut 有多大 into 有/多/大)."""
-    return _QUESTION_PHRASE.sub(" ", text)
+    return _ASKING.sub(" ", _QUESTION_PHRASE.sub(" ", text))
 
 
 def content_words(text: str) -> list[str]:

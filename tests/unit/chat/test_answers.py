@@ -53,6 +53,7 @@ def test_dates_of_any_era_but_not_durations() -> None:
     ("钱塘区和余杭区的市民可以办理多少项海宁市政务服务事项?", ("余杭区", "海宁市", "钱塘区")),
     ("长株潭都市圈包括哪些城市?", ("长株潭都市圈",)),
     ("哪个城市的人口最多?", ()),  # 城市 is not a place name
+    ("秋明州州內哪一種作物的產量最高?", ("秋明州",)),  # 秋/明州州/內: the second 州 is "the state's"
 ])
 def test_place_names_the_tagger_does_not_know(question: str, entities: tuple[str, ...]) -> None:
     assert analyse(question).entities == entities
@@ -219,3 +220,32 @@ def test_a_figure_question_shows_the_figure_clause_when_clauses_tie() -> None:
                         ("都市", "都市圈", "面积"), (), ("都市", "都市圈", "面积"), asks="number", english=True)
     assert len(sentence) > 90  # long enough to be trimmed to its key clauses
     assert _as_answer(sentence, info).endswith("面积2.7万平方公里。")
+
+
+def _one_passage(text: str, path: tuple[str, ...] = ()) -> list:
+    from youju.records import Chunk, Hit
+
+    return [Hit(Chunk("c0", "d0", text, 0, len(text), path), 1.0, 1, {"dense": 0.9}, "report.txt", "报告")]
+
+
+def test_a_list_begun_inside_the_announcing_sentence_is_not_shown_twice() -> None:
+    text = ("2023年5月,九市在临川市召开联席会议,达成三点协议:一是共建城际铁路;二是推动公交一卡通互联互通;"
+            "三是统一道路运输执法标准。")
+    answer = _composer().compose("九市在临川市达成了哪几点协议?", _one_passage(text))
+    assert [s.text for s in answer.sentences] == [
+        "2023年5月,九市在临川市召开联席会议,达成三点协议。", "一是共建城际铁路;", "二是推动公交一卡通互联互通;",
+        "三是统一道路运输执法标准。"]
+    assert [len(s.citations) for s in answer.sentences] == [1, 1, 1, 1]
+    # the items do not name 临川市 themselves: the sentence that announces them does
+    assert all(s.supported for s in answer.sentences), answer.sentences
+
+
+def test_points_announced_by_count_are_the_headings_that_follow() -> None:
+    text = ("四市召开首次联席会议,经协商一致,达成三点合作共识。\n\n交通同网\n\n四市共建城际铁路,推进公交一卡通。\n\n"
+            "产业同链\n\n四市共建产业园区,联合招商。\n\n民生同享\n\n四市互认社保缴费年限。\n\n其他消息\n\n青禾市召开会议。")
+    answer = _composer().compose("四市达成了哪几点共识?", _one_passage(text))
+    assert [s.text for s in answer.sentences[1:]] == ["交通同网。", "产业同链。", "民生同享。"]
+    assert len({s.citations[0] for s in answer.sentences}) == 4 and all(s.supported for s in answer.sentences)
+    # two headings where three are announced: not a list of points
+    short = text.split("民生同享")[0].rstrip()
+    assert "交通同网" not in _composer().compose("四市达成了哪几点共识?", _one_passage(short)).text
