@@ -150,7 +150,7 @@ def _marked_run(text: str, best: Candidate) -> list[tuple[int, int]]:
 
 
 # 达成五点合作协议。 三个方面: a count of points, measures, aspects the sentence announces
-_COUNTED = re.compile(rf"([{_CN[:9]}两]|[2-9])[点项条个种大]?(?:方面|措施|举措|任务|协议|共识|原则|要点|做法|点)")
+_COUNTED = re.compile(rf"([{_CN[:9]}两]|(?<![\d.])[2-9])[点项条个种大]?(?:方面|措施|举措|任务|协议|共识|原则|要点|做法|点)")
 
 
 def _announced_headings(text: str, best: Candidate) -> list[tuple[int, int]]:

@@ -249,3 +249,6 @@ def test_points_announced_by_count_are_the_headings_that_follow() -> None:
     # two headings where three are announced: not a list of points
     short = text.split("民生同享")[0].rstrip()
     assert "交通同网" not in _composer().compose("四市达成了哪几点共识?", _one_passage(short)).text
+    # 12点共识 announces twelve, not two
+    twelve = short.replace("三点合作共识", "12点合作共识")
+    assert "交通同网" not in _composer().compose("四市达成了哪几点共识?", _one_passage(twelve)).text
