@@ -39,7 +39,7 @@ CANDIDATE_FEATURES = [
     "type_match", "type_miss", "reason_cue", "has_number", "unit", "question_numbers", "entity", "entity_ctx",
     "focus", "clause_word", "clause_type", "dropped", "restates", "announces", "prev_word", "next_word",
     "heading_word", "subseq", "subseq_gap", "attribute_missing", "attribute_word", "attribute_word_gap",
-    "unit_miss", "topic_rest", "topic_rest_gap", "defines",
+    "unit_miss", "topic_rest", "topic_rest_gap", "defines", "anaphor",
 ]
 QUESTION_FEATURES = [
     "best_score", "best_prob", "margin", "best_cos", "best_word", "best_bigram", "best_lcs", "best_type_match",
@@ -64,6 +64,9 @@ _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "万人", "人次
 _DEFINITION = (re.compile(r"^(?:请问)?(?:什么(?:是|叫做?)|何谓|何为)(.{2,30}?)[？?。!！]*$"),
                re.compile(r"^(.{2,30}?)(?:是什么|是指什么|指的是什么|是啥|是什么意思)[？?。!！]*$"))
 _COPULA = r"(?:\s*[（(][^）)]{0,60}[）)])?[，,]?\s*(?:是|为|即|指|乃|又称|又名|亦称|也称|简称)"
+# A sentence that opens by pointing back (他主张…, 牠们的天敌…, 本鱼体呈…, 该城为…): it is about
+# the subject named before it, which it does not repeat
+_ANAPHOR = re.compile(r"^(?:[他她它牠其该此这]|本(?![次年月日届期市省县区国]))")
 _COMMON_CHARS = set("的了是在和与及或对为有个这那其之也都就而并于把被将从向由等中上下以所到")
 
 
@@ -149,6 +152,7 @@ def weigh(info: QuestionInfo, cands: Sequence[Candidate], question_vector: np.nd
             float(bool(terms.expected_units) and quantity and not carries_unit(p, terms.expected_units)),
             sum(weights[t] for t in rest if t in text) / rest_total if rest_total else word, 0.0,
             float(bool(terms.definiendum) and bool(re.search(re.escape(terms.definiendum) + _COPULA, text))),
+            float(bool(_ANAPHOR.match(p))),
         ]
     _neighbours(cands, rows, CANDIDATE_FEATURES.index("word"))
     for gap, name in (("cos_gap", "cos"), ("word_gap", "word"), ("bigram_gap", "bigram"), ("lcs_gap", "lcs"),

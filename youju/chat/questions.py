@@ -17,7 +17,7 @@ from youju.text.tokens import QUESTION_WORDS, content_words, strip_question_word
 # A figure is asked for: an amount, a share, a duration, a date.
 _FIGURE = re.compile(r"多少|多大|多久|多长|多高|多远|多快|几[个项条次年月天家所名人万亿倍岁号点]?|比例|比重|占比|百分之|"
                      r"增速|增长率|城镇化率|面积|人口数|总值|收入|金额|(?<![大小])规模|数量|投资额|什么时候|何时|哪年|哪一年|哪天|日期|平均年龄")
-_LIST = re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|范围")
+_LIST = re.compile(r"哪些|哪几|包括|包含|涵盖|组成|分别|范围")
 _COMPARE = re.compile(r"[和与跟同].{1,12}(哪个|哪一个|谁|分别|各|相比|区别|不同)|哪个.{0,6}(更|最)|相比|区别|不同|"
                       r"\b(compare|which is (larger|bigger|smaller|more|less|longer|higher))\b|\bor\b.*\?$", re.I)
 Asks = Literal["number", "date", "person", "place", "list", "reason", "how", "fact"]
@@ -33,7 +33,7 @@ _ASKS: list[tuple[Asks, re.Pattern[str]]] = [
     ("person", re.compile(r"谁|哪位|何人|什么人|哪个人|哪一位|姓名|\bwho\b|\bwhom\b", re.I)),
     ("place", re.compile(r"哪里|哪儿|何处|何地|什么地方|哪个地方|哪座城市|哪个城市|哪个国家|哪个省|位于|在哪|哪边|"
                          r"\bwhere\b|\bwhich (city|country|province|place)\b", re.I)),
-    ("list", re.compile(r"哪些|哪几|包括|包含|涵盖|组成|由哪|分别|有什么|范围|举措|做法|措施|\bwhich\b.*\b(cities|"
+    ("list", re.compile(r"哪些|哪几|包括|包含|涵盖|组成|分别|有什么|范围|举措|做法|措施|\bwhich\b.*\b(cities|"
                         r"measures|places|items)\b|\blist\b|\bwhat are\b", re.I)),
     ("reason", re.compile(r"为什么|为何|原因|为甚么|\bwhy\b", re.I)),
     ("how", re.compile(r"如何|怎样|怎么|通过什么|\bhow\b", re.I)),

@@ -24,7 +24,7 @@ DOMAIN_WORDS = """都市圈 城市圈 城市群 经济圈 同城化 一体化 �
 
 # Looked up in simplified form (words() folds each word), so 與 and 為 are 与 and 为.
 STOP_WORDS = frozenset("""的 了 和 与 及 以及 或 等 是 在 对 为 于 把 被 将 从 向 由 也 都 就 而 并 其 之 这 那 该 此 各 每 有 个 上 中 下
-以 所 到 让 给 又 还 再 已 已经 着 过 呢 吗 吧 啊 呀 么 嘛 一 不 没 没有 我 我们 你 你们 他 她 它 他们 要 会 能 可 可以 应 应该 很
+以 所 到 让 给 又 还 再 已 已经 着 过 呢 吗 吧 啊 呀 么 嘛 一 不 没 没有 我 我们 你 你们 他 她 它 他们 要 会 能 可 可以 应 应该 很 的话
 a an the of to in on at by for from with and or is are was were be been being it its this that these those as
 do does did has have had will would can could should what which who whom whose when where why how
 """.split())

@@ -252,3 +252,16 @@ def test_points_announced_by_count_are_the_headings_that_follow() -> None:
     # 12点共识 announces twelve, not two
     twelve = short.replace("三点合作共识", "12点合作共识")
     assert "交通同网" not in _composer().compose("四市达成了哪几点共识?", _one_passage(twelve)).text
+
+
+def test_a_list_question_is_answered_by_the_best_sentence_not_a_lower_ranked_list() -> None:
+    # a lower-ranked sentence that happens to list names (村, 村, 村) is not what was asked
+    text = "云岭镇位于青禾市西部,下辖白沙村、石门村、龙潭村等12个行政村。云岭镇的主导产业为茶叶种植及乡村旅游。"
+    answer = _composer().compose("云岭镇的主导产业有哪些?", _one_passage(text))
+    assert answer.text == "云岭镇的主导产业为茶叶种植及乡村旅游。[1]", answer.text
+
+
+def test_which_one_is_not_a_list_question() -> None:
+    assert analyse("《青禾月报》是由哪个出版社发行的?").kind != "list"
+    assert analyse("该工程由哪个单位负责?").asks != "list"
+    assert analyse("该工程由哪些单位负责?").kind == "list"

@@ -108,6 +108,10 @@ def test_features_see_definitions_and_the_documents_topic() -> None:
     defined = weigh(analyse("什么是青禾鲈?"), cands, None).matrix
     assert list(defined[:, col("defines")]) == [1, 0, 0]
     assert weigh(analyse("青禾鲈的学名是什么?"), cands, None).matrix[:, col("defines")].sum() == 0  # 学名：, not 学名是
+    # 本鱼 and 其 point back to the subject; the opening sentence names it; 本次/本市 are not anaphors
+    assert list(defined[:, col("anaphor")]) == [0, 1, 1]
+    meeting = candidates([_hit("本次会议在青禾市召开。本市代表出席。", title="会议")], Sources(), HashingEmbedder())
+    assert weigh(analyse("会议在哪里召开?"), meeting, None).matrix[:, col("anaphor")].sum() == 0
 
 
 def test_features_read_traditional_text_as_simplified() -> None:

@@ -11,6 +11,7 @@ def test_asking_words_with_a_measure_word_are_not_content_words() -> None:
     assert content_words("他獲得過幾屆冠軍？") == ["獲得", "冠軍"]
     assert content_words("他何年出生？") == ["出生"]
     assert content_words("此物有何用途？") == ["此物", "用途"]
+    assert "的话" not in content_words("误食黄蝉的话，有什么症状？")  # a conditional, no passage word
     assert "哪国" not in analyse("让-皮埃尔·巴利冈是哪国的政治家？").attribute
     assert "国的" not in query_terms("他是哪国的政治家？")[1]  # no bigram spans the asking word
 
