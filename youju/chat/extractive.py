@@ -20,6 +20,7 @@ from youju.chat.evidence import Evidence, gather
 from youju.chat.figures import Figure, compare_figures, figure_for
 from youju.chat.model import AnswerModel
 from youju.chat.questions import (
+    ASKS_YEAR,
     QuestionInfo,
     carries_unit,
     entity_core,
@@ -33,6 +34,7 @@ from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
 from youju.records import Answer, Citation, Hit
 from youju.text.numbers import DATE
+from youju.text.script import to_simplified
 
 MAX_SENTENCE = 120  # characters shown of one source sentence before trimming to its key clauses
 MAX_FIGURE_SENTENCE = 90  # a figure or a date sits in one clause: long sentences around it are trimmed sooner
@@ -44,7 +46,6 @@ _END = "。！？!?；;"
 # a cause (因此, 所以 are its consequence); 因 alone as in 因花蕾的形状…而得名, not 因素 or 因果
 _CAUSE = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因(?![此而素子果应])")
 _YEAR = re.compile(r"\d{3,4}\s*年|[一二三四五六七八九十〇零]{2,4}年|民[国國]\s*\d{1,3}\s*年|元年")
-_ASKS_YEAR = re.compile(r"哪一?年|何年|年份|\bwhat year\b", re.I)
 _CONSEQUENCE = re.compile(r"[而且并]?(?:因此|所以|因而|故|于是|从而|以致|致使)")
 
 
@@ -230,7 +231,7 @@ def _anchor(clauses: list[str], best: int, info: QuestionInfo, limit: int,
         return _fits(clauses, a, b, limit)
 
     if info.asks == "date":
-        dated = _YEAR if _ASKS_YEAR.search(info.text) else DATE
+        dated = _YEAR if ASKS_YEAR.search(to_simplified(info.text)) else DATE
         if not dated.search(clauses[best]):
             before = next((i for i in range(best - 1, -1, -1) if dated.search(clauses[i])), None)
             if before is not None:

@@ -238,15 +238,31 @@ def carries_unit(text: str, units: tuple[str, ...]) -> bool:
 
 def states_asked_kind(text: str, info: QuestionInfo) -> bool:
     """Does the text hold the kind of fact asked: for a figure question an amount (not a date
-    nor an ordinal) in the asked noun's unit, for a when-question a date or a number; any text
-    for other questions."""
+    nor an ordinal) in the asked noun's unit, or right after the asked noun (人口…为3400万); for
+    a when-question a date or a number, for a which-year question a date; any text for other
+    questions."""
     if info.asks == "number":
         units = expected_units(info)
-        return has_quantity(text, info.numbers) and (not units or carries_unit(text, units))
+        return has_quantity(text, info.numbers) and (not units or carries_unit(text, units)
+                                                     or _measured_before(text, info))
     if info.asks == "date":
         plain = to_simplified(text)  # 時期 and 年間 are periods as 时期 and 年间 are
+        if ASKS_YEAR.search(to_simplified(info.text)):  # 哪一年: a year, not 命中率为72.7%
+            return bool(DATE.search(plain))
         return bool(DATE.search(plain)) or has_figure(text, info.numbers)
     return True
+
+
+ASKS_YEAR = re.compile(r"哪一?年|何年|年份|几年|\bwhat year\b", re.I)  # searched in simplified text
+
+
+def _measured_before(text: str, info: QuestionInfo) -> bool:
+    """The asked noun names the amount right before it (人口顛峰值則為3400萬): its unit goes unsaid."""
+    q, plain = to_simplified(info.text), to_simplified(text)
+    nouns = [n for ns, _ in _IMPLIED_UNITS for n in ns if n in q]
+    # a bare amount ending its clause: not a share (人口比重42.7%), not another unit (人才公寓500套)
+    return any(re.search(re.escape(n) + r"[^\d\s,，。;；、]{0,6}?" + _AMOUNT + r"[\d.一二三四五六七八九十两百千]*[万亿]?[余多]?"
+                         r"(?=[,，。;；、)）]|$)", plain) for n in nouns)
 
 
 # A compound unit with no number before it is a number lost in conversion (人才万人, 增加值亿元).

@@ -90,6 +90,16 @@ def test_an_ordinal_is_not_the_amount_and_the_unit_must_fit_the_asked_noun() -> 
     assert not states_asked_kind("南宁市常住人口达到万人,三市比重由年的42.7%提高到年的44.3%。", population)
     assert states_asked_kind("城市群常住人口超过4100万人。", population)
     assert states_asked_kind("常住人口三百人。", population)
+    # the asked noun right before the amount says its unit (人口…为3400万); a share of it does not
+    peak = analyse("青禾国的人口峰值大约多少人?")
+    assert states_asked_kind("青禾国领土面积为27万平方公里,人口峰值则为3400万。", peak)
+    assert not states_asked_kind("青禾国城镇人口比重提高到44.3%。", peak)
+    assert not states_asked_kind("青禾国常住人口达到万人。", peak)
+    # a which-year question needs a year, not any figure
+    year = analyse("张明最后一个赛季是哪一年?")
+    assert not states_asked_kind("张明最后一个赛季再次获得篮板王,命中率为72.7%。", year)
+    assert states_asked_kind("1972-1973年赛季,张明率队赢得60场比赛。", year)
+    assert states_asked_kind("张明最后一个赛季命中率为72.7%。", analyse("张明最后一个赛季是什么时候?"))
     assert not carries_unit("面积2.7万平方公里", ())  # no unit asked: none carried
     gdp = expected_units(analyse("青禾市人均GDP是多少?"))  # GDP is money: counted in 元
     assert carries_unit("人均GDP达5.7万元", gdp) and not carries_unit("明确8项主要任务42条具体举措", gdp)
