@@ -25,11 +25,13 @@ from youju.chat.questions import (
     dropped_number,
     entity_core,
     has_quantity,
+    places_named,
     states_asked_kind,
 )
 from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
 from youju.records import Hit, with_headings
+from youju.text.script import to_simplified
 
 _TYPE_MATCH = CANDIDATE_FEATURES.index("type_match")
 _WORD = CANDIDATE_FEATURES.index("word")
@@ -81,6 +83,8 @@ def gather(question: str, hits: list[Hit], sources: Sources | None, embedder: Em
     # the blank figure is judged on the best sentence as ranked, before one stating a figure goes first
     gap = _figure_gap(info, Weighed([weighed.candidates[i] for i in order[:1]], weighed.matrix[order[:1]]))
     order, kind_found = _asked_kind_first(info, weighed, order)
+    if kind_found:
+        order, kind_found = _asked_places_first(info, weighed.candidates, order)
     ranked = Weighed([weighed.candidates[i] for i in order], weighed.matrix[order])
     scores = scores[order]
     threshold = model.threshold if settings.min_answerable < 0 else settings.min_answerable
@@ -163,6 +167,26 @@ def _asked_kind_first(info: QuestionInfo, weighed: Weighed, order: np.ndarray, w
     if fit is None:
         return order, False
     return np.concatenate([[order[fit]], np.delete(order, fit)]).astype(int), True
+
+
+# a list of places asked: 哪些城市, 哪几个地区, 哪些省份 (searched in the simplified question)
+_ASKS_PLACES = re.compile(r"(?:哪些|哪几个?)(?:城市|地方|地区|省份?|国家|县|区|市)")
+
+
+def _asked_places_first(info: QuestionInfo, cands: list[Candidate], order: np.ndarray, within: int = 3
+                        ) -> tuple[np.ndarray, bool]:
+    """For a question asking which places (长株潭都市圈包括哪些城市): the first of the `within` best
+    sentences about the asked subject that names two places or more goes first, and (order,
+    False) when none does. A sentence naming other regions (武汉都市圈、长株潭都市圈…) or other
+    places without the subject does not list the subject's places."""
+    if info.compare or not _ASKS_PLACES.search(to_simplified(info.text)) or not len(order):
+        return order, True
+    cores = [entity_core(e) for e in info.entities]
+    for k, i in enumerate(order[:within]):
+        c = cands[i]
+        if all(core in c.text + c.context for core in cores) and len(places_named(c.text, cores)) >= 2:
+            return np.concatenate([[i], np.delete(order, k)]).astype(int), True
+    return order, False
 
 
 def _figure_gap(info: QuestionInfo, ranked: Weighed) -> Candidate | None:

@@ -7,6 +7,7 @@ text, so answering leans on meaning alone)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -93,6 +94,19 @@ def is_english(text: str) -> bool:
     cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
     latin = sum(len(w) for w in _LATIN_WORD.findall(text))
     return latin >= 6 and cjk <= latin // 4
+
+
+def places_named(text: str, exclude: Sequence[str] = ()) -> set[str]:
+    """The places a text names (the tagger's ns words), leaving out region names (武汉 of
+    武汉都市圈), generic words (城市, 周边地区) and those containing a name in `exclude`."""
+    words = tagged(text)
+    out = set()
+    for i, (w, flag) in enumerate(words):
+        nxt = words[i + 1][0] if i + 1 < len(words) else ""
+        if flag == "ns" and len(w) >= 2 and to_simplified(w) not in GENERIC_PLACES and \
+                not nxt.startswith(REGION_KINDS) and not any(e and e in w for e in exclude):
+            out.add(w)
+    return out
 
 
 def _entities(question: str) -> tuple[str, ...]:

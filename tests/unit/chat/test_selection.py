@@ -13,7 +13,7 @@ from helpers.passages import composer as hand_composer
 from youju.chat.candidates import Candidate, Sources, candidates
 from youju.chat.crosslingual import chinese_keywords, pinyin_index
 from youju.chat.enumerations import enumerate_items, wants_items
-from youju.chat.evidence import _asked_kind_first, gather
+from youju.chat.evidence import _asked_kind_first, _asked_places_first, gather
 from youju.chat.extractive import _as_answer
 from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
 from youju.chat.figures import compare_figures, figure_for
@@ -332,3 +332,20 @@ def test_a_question_about_one_year_is_not_answered_with_another_years_figure() -
     assert answer.abstained and "50亿元" not in answer.text, answer.text
     answer = hand_composer().compose(question, [_hit(text.replace("收入亿元", "收入36亿元"))])
     assert "36亿元" in answer.text and "50亿元" not in answer.text, answer.text
+
+
+def test_a_which_places_question_needs_a_sentence_naming_the_subjects_places() -> None:
+    # invented passages: 青禾都市圈 is named only among other regions, and places are named
+    # only without it; the list of its cities is nowhere
+    regions = ("依托沿江通道推动江澜都市圈、青禾都市圈协同发展,依托京广通道推动江澜都市圈、云岭都市圈联动发展。"
+               "青禾都市圈同城化建设加快推进。江澜、长沙、南昌等城市综合实力不断提升。")
+    ev = gather("青禾都市圈包括哪些城市?", [_hit(regions)], None, HashingEmbedder(), ANSWER_ALL, HAND_MODEL)
+    assert ev.abstain and ev.reason == "weak", [c.text for c in ev.candidates[:3]]
+    members = regions + "青禾都市圈包括青禾市、临川市、石桥市、云阳市四市,面积2万平方公里。"
+    answer = hand_composer().compose("青禾都市圈包括哪些城市?", [_hit(members)])
+    assert not answer.abstained and "临川市、石桥市" in answer.text, answer.text
+    # other questions are not checked for places: the same passages answer them
+    cands = candidates([_hit(regions)], Sources(), HashingEmbedder())
+    order = np.arange(len(cands))
+    assert _asked_places_first(analyse("青禾都市圈同城化建设进展如何?"), cands, order)[1]
+    assert not _asked_places_first(analyse("青禾都市圈包括哪些城市?"), cands, order)[1]
