@@ -8,6 +8,11 @@
 
     YOUJU_HOME=/tmp/yh .venv/bin/python bench/embed_runtime.py [--repeat 5]
 
+`--exports` instead compares two ONNX exports of the same weights (torch's exporter tracing
+transformers' sdpa attention, what youju <= 0.2.0 wrote, and its plain "eager" attention, what
+`encoder.export_onnx` writes now): passage throughput over the
+sample corpus's chunks as ingest embeds them, each export in a fresh process, interleaved.
+
 The home must hold the prepared default model (any `youju ingest` prepares it); the bench
 indexes the sample corpus into its own temporary home that reuses those model files.
 """
@@ -60,14 +65,85 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - t
 
 
+# Runs in a fresh interpreter: embed the sample chunks (as ingest does) with one export.
+_EXPORT_WORKER = r"""
+import json, resource, sys, time
+from pathlib import Path
+import numpy as np
+from youju.config import ChunkingSettings
+from youju.embeddings.encoder import TransformerEncoder
+from youju.ingest.documents import build_document
+texts = [c.embedding_text() for p in sorted(Path(sys.argv[2]).glob("*.txt"))
+         for c in build_document(p, p.name, p.read_bytes(), ChunkingSettings()).chunks]
+t0 = time.perf_counter()
+enc = TransformerEncoder(sys.argv[1], runtime="onnx")
+enc.load()
+load = time.perf_counter() - t0
+enc.embed_query("热身")
+t0 = time.perf_counter()
+vectors = enc.embed_documents(texts)
+seconds = time.perf_counter() - t0
+np.save(sys.argv[3], vectors)
+print(json.dumps({"load_s": load, "seconds": seconds, "tokens": enc.count_tokens(texts),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def compare_exports(folder: Path, repeat: int) -> None:
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = {}
+        for name, attention in (("sdpa attention traced (before)", "sdpa"), ("eager attention traced (now)", "eager")):
+            dest = Path(tmp) / attention
+            dest.mkdir()
+            for f in folder.iterdir():  # the same weights and tokenizer; only the export differs
+                if f.name != "onnx":
+                    os.symlink(f, dest / f.name)
+            (dest / "onnx").mkdir()
+            for f in (folder / "onnx").iterdir():
+                if f.name.startswith("pieces"):
+                    os.symlink(f, dest / "onnx" / f.name)
+            # in a child process, so this one's peak RSS (inherited by the workers' counters) stays small
+            subprocess.run([PY, "-c", "import sys; from pathlib import Path; from youju.embeddings.encoder import "
+                            "export_onnx; export_onnx(Path(sys.argv[1]), attention=sys.argv[2])", str(dest), attention],
+                           check=True, capture_output=True)
+            variants[name] = dest
+        runs: dict[str, list[dict[str, float]]] = {n: [] for n in variants}
+        for _ in range(repeat):
+            for name, dest in variants.items():
+                out = subprocess.run([PY, "-c", _EXPORT_WORKER, str(dest), str(CORPUS), str(dest / "v.npy")],
+                                     check=True, capture_output=True, text=True)
+                runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        vectors = {n: np.load(d / "v.npy") for n, d in variants.items()}
+    first = next(iter(variants))
+    base = statistics.median(r["seconds"] for r in runs[first])
+    print(header("ONNX exports of the default model",
+                 f"YOUJU_HOME=/tmp/yh .venv/bin/python bench/embed_runtime.py --exports --repeat {repeat}"))
+    print(f"{runs[first][0]['tokens']:,} tokens of the sample corpus's chunks, {repeat} fresh processes per "
+          "export, interleaved; medians\n")
+    print("| export | embed s | tokens/s | speed vs before | session load s | peak RSS MB | min cosine to before |\n"
+          "|---|---:|---:|---:|---:|---:|---:|")
+    for name, rows in runs.items():
+        sec = statistics.median(r["seconds"] for r in rows)
+        cos = float((vectors[name] * vectors[first]).sum(axis=1).min())
+        print(f"| {name} | {sec:.2f} | {rows[0]['tokens'] / sec:,.0f} | {base / sec:.2f}x | "
+              f"{statistics.median(r['load_s'] for r in rows):.2f} | "
+              f"{statistics.median(r['rss_mb'] for r in rows):,.0f} | {cos:.6f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="cold starts per command; medians are reported")
+    ap.add_argument("--exports", action="store_true", help="compare the dynamo and TorchScript ONNX exports")
     args = ap.parse_args()
     src_home = Path(os.environ.get("YOUJU_HOME", Path.home() / ".youju"))
     folder = src_home / "models" / "multilingual-e5-small"
     if not (folder / "onnx" / "model.onnx").is_file():
         sys.exit(f"no prepared default model with an ONNX export in {folder}; run `youju ingest` first")
+    if args.exports:
+        compare_exports(folder, args.repeat)
+        return
     import numpy as np
 
     from youju.evaluation.evalset import load_eval_set

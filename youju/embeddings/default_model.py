@@ -78,31 +78,24 @@ def prepare(models_dir: Path, quiet: bool = False, on_step: StepFn | None = None
 
 
 def export_files(folder: Path) -> None:
-    """The ONNX export with its weights in their own file, and the tokenizer's vocabulary copy.
-    A one-file export (youju <= 0.2.0) has its weights split off; one that cannot be read is
-    exported again from the model's weights."""
+    """The ONNX export (graph plus weights file) and the tokenizer's vocabulary copy. An export
+    of an older format (youju <= 0.2.0 traced sdpa attention: a slower graph), a damaged one
+    or a half-written one is exported again from the model's weights (same vectors)."""
     from youju.embeddings import pieces
-    from youju.embeddings.encoder import ONNX_DIR, ONNX_FILE, export_onnx, externalise, has_external_weights
+    from youju.embeddings.encoder import ONNX_DIR, export_onnx, is_current_export
 
-    single = folder / ONNX_DIR / ONNX_FILE
-    if not has_external_weights(folder / ONNX_DIR):
-        try:
-            if not single.is_file():
-                raise FileNotFoundError(single)
-            externalise(single, single)
-        except Exception:  # missing, or damaged (onnx raises protobuf's own errors)
-            single.unlink(missing_ok=True)
-            export_onnx(folder)
+    if not is_current_export(folder / ONNX_DIR):
+        export_onnx(folder)
     pieces.write(folder / "tokenizer.json", folder / ONNX_DIR)
 
 
 def is_exported(folder: Path) -> bool:
-    """Exported, with the weights in their own file (`encoder.externalise`) and the tokenizer's
-    vocabulary copy beside them (`pieces`)."""
-    from youju.embeddings.encoder import ONNX_DIR, has_external_weights
+    """Exported in the current format (`encoder.is_current_export`), with the tokenizer's
+    vocabulary copy beside it (`pieces`)."""
+    from youju.embeddings.encoder import ONNX_DIR, is_current_export
     from youju.embeddings.pieces import STUB
 
-    return has_external_weights(folder / ONNX_DIR) and (folder / ONNX_DIR / STUB).is_file()
+    return is_current_export(folder / ONNX_DIR) and (folder / ONNX_DIR / STUB).is_file()
 
 
 def can_export() -> bool:

@@ -35,6 +35,8 @@ Runtime = Literal["auto", "onnx", "torch"]
 ONNX_DIR = "onnx"
 ONNX_FILE = "model.onnx"
 ONNX_DATA = ONNX_FILE + ".data"  # the weights beside the graph: ONNX Runtime maps them instead of parsing them
+EXPORT_MARK = "export.json"  # written last by export_onnx: the export format's version
+EXPORT_VERSION = 2  # 2: eager attention traced (youju <= 0.2.0 traced sdpa attention and wrote no marker)
 PIECES_MAX_CHARS = 2_000  # a longer single text is tokenized as a batch (pieces looked up in memory)
 QUERY_CACHE = 64  # query vectors kept (retrieval and a retry of the same question reuse them)
 # Tokens per forward pass (texts x their padded length): long passages in batches of 32 had grown
@@ -332,9 +334,15 @@ def _torch_model(folder: Path, name: str) -> Any:
     return load_model("embedding", str(folder) if folder.is_dir() else name, load)
 
 
-def export_onnx(folder: Path) -> Path:
-    """Export the folder's transformer to `onnx/model.onnx` (once, at preparation; needs torch
-    and onnxscript). Written to a temporary name and renamed, so a half export never loads."""
+def export_onnx(folder: Path, attention: str = "eager") -> Path:
+    """Export the folder's transformer to `onnx/model.onnx` plus its weights file (once, at
+    preparation; needs torch and onnxscript). The traced attention is transformers' plain
+    ("eager") one: ONNX Runtime runs that graph about 1.3x faster than the sdpa one youju <= 0.2.0
+    exported, whose decomposition adds NaN guards (bench/embed_runtime.py --exports), with the
+    same vectors; `attention="sdpa"` is only there to measure that. Written aside and renamed,
+    the marker last, so a half export never loads."""
+    import shutil
+
     import torch
     from transformers import AutoModel
 
@@ -349,51 +357,53 @@ def export_onnx(folder: Path) -> Path:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # its "Loading weights" bar would sit amid youju's own lines
-    model = LastHidden(AutoModel.from_pretrained(folder, local_files_only=True)).eval()
+    model = LastHidden(AutoModel.from_pretrained(folder, local_files_only=True, attn_implementation=attention)).eval()
     dest = folder / ONNX_DIR / ONNX_FILE
-    dest.parent.mkdir(exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
+    work = dest.parent / ".export"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     batch, seq = torch.export.Dim("batch", min=1, max=4096), torch.export.Dim("sequence", min=2, max=8192)
     example = (torch.tensor([[0, 5, 6, 2], [0, 5, 2, 1]]), torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]))
     exporter_log = logging.getLogger("torch.onnx")
     level = exporter_log.level
     exporter_log.setLevel(logging.ERROR)  # "torchvision is not installed. Skipping ..." lines
-    with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")  # the exporter's own progress lines and advisories
-        torch.onnx.export(model, example, str(tmp), input_names=["input_ids", "attention_mask"],
-                          output_names=["last_hidden_state"], dynamo=True, external_data=False,
-                          dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}})
-    exporter_log.setLevel(level)
-    externalise(tmp, dest)
-    tmp.unlink()
+    try:
+        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")  # the exporter's own progress lines and advisories
+            torch.onnx.export(model, example, str(work / "raw.onnx"), input_names=["input_ids", "attention_mask"],
+                              output_names=["last_hidden_state"], dynamo=True, external_data=False,
+                              dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}})
+        externalise(work / "raw.onnx", work / ONNX_FILE)
+        dest.with_name(EXPORT_MARK).unlink(missing_ok=True)
+        (work / ONNX_DATA).replace(dest.with_name(ONNX_DATA))
+        (work / ONNX_FILE).replace(dest)
+        dest.with_name(EXPORT_MARK).write_text(json.dumps({"version": EXPORT_VERSION, "attention": attention}))
+    finally:
+        exporter_log.setLevel(level)
+        shutil.rmtree(work, ignore_errors=True)
     return dest
 
 
 def externalise(src: Path, dest: Path) -> None:
     """Write the ONNX model `src` as `dest` (the graph) plus `dest.data` (the weights). ONNX
     Runtime memory-maps external weights: creating a session for the default model takes about
-    0.15 s instead of 1.1 s parsing them out of one 470 MB protobuf (bench/embed_runtime.py).
-    Both files are written aside and renamed, the weights first, so an interrupted run leaves the
-    previous graph loadable."""
+    0.15 s instead of 1.1 s parsing them out of one 470 MB protobuf (bench/embed_runtime.py)."""
     import shutil
 
     import onnx
 
-    model = onnx.load(str(src))
-    work = dest.parent / ".externalise"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    data = dest.name + ".data"
-    onnx.save_model(model, str(work / dest.name), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location=data, size_threshold=1024)
-    shutil.copymode(work / dest.name, work / data)  # onnx writes the weights owner-only
-    (work / data).replace(dest.with_name(data))
-    (work / dest.name).replace(dest)
-    shutil.rmtree(work, ignore_errors=True)
+    onnx.save_model(onnx.load(str(src)), str(dest), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=dest.name + ".data", size_threshold=1024)
+    shutil.copymode(dest, dest.with_name(dest.name + ".data"))  # onnx writes the weights owner-only
 
 
-def has_external_weights(onnx_dir: Path) -> bool:
-    """The graph and its weights file are both there, the graph being the small one (an
-    externalising run stopped between its two renames leaves the one-file graph in place)."""
+def is_current_export(onnx_dir: Path) -> bool:
+    """A finished export of the current format: its marker (written last) names this version,
+    and the graph and its weights file are there, the graph being the small one."""
     graph, data = onnx_dir / ONNX_FILE, onnx_dir / ONNX_DATA
-    return graph.is_file() and data.is_file() and graph.stat().st_size < data.stat().st_size
+    try:
+        version = json.loads((onnx_dir / EXPORT_MARK).read_text()).get("version")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return (version == EXPORT_VERSION and graph.is_file() and data.is_file()
+            and graph.stat().st_size < data.stat().st_size)
