@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from youju.chat.candidates import Candidate
 from youju.chat.questions import QuestionInfo, entity_core
-from youju.ingest.structure import find_headings
+from youju.ingest.structure import find_headings, heading_name
 from youju.text.numbers import chinese_to_int
 from youju.text.script import to_simplified
 from youju.text.sentences import split_sentences
@@ -66,6 +66,23 @@ def is_inline_list(sentence: str, info: QuestionInfo) -> bool:
     return sentence.count("、") >= 2 and not _about_practices(info)
 
 
+def in_named_section(cands: list[Candidate] | tuple[Candidate, ...], info: QuestionInfo) -> list[Candidate]:
+    """The sentences (in document order, heading lines left out) of the sections whose heading
+    the question quotes: 武汉都市圈在推进民生同保方面做了哪些工作 names the section (五)推进民生同保,
+    whose items answer it, not the list of sections that mentions 民生同保 among others."""
+    question = to_simplified(info.text)
+
+    def inside(c: Candidate) -> bool:  # after the section's heading line (a passage may start before it)
+        chunk = c.hit.chunk
+        title = chunk.heading_path[-1]
+        at = chunk.text.find(title)
+        return at >= 0 and c.start >= chunk.start + at + len(title)
+
+    named = [c for c in cands if c.hit.chunk.heading_path and not c.is_heading and inside(c)
+             and len(name := to_simplified(heading_name(c.hit.chunk.heading_path[-1]))) >= 4 and name in question]
+    return sorted(named, key=lambda c: (c.hit.chunk.doc_id, c.start))
+
+
 def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable[[str], str] | None) -> list[Item]:
     """The items to list for this answer: a marked run the sentence leads or belongs to, or
     (for a question about practices) the sub-sections of its section; [] if none."""
@@ -83,8 +100,23 @@ def enumerate_items(best: Candidate, info: QuestionInfo, document_text: Callable
 
 
 def _shown(item: str) -> str:
+    """The item's first sentence; a long one up to its last clause break within SHOWN_CHARS
+    (else its last word break: never inside a number, which would state another figure:
+    每年有1万余名 cut as 每年有1)."""
     first = re.split(r"(?<=[。；;！？!?])", item.strip(), maxsplit=1)[0]
-    return first if len(first) <= SHOWN_CHARS else first[:SHOWN_CHARS].rstrip("，,、") + "…"
+    if len(first) <= SHOWN_CHARS:
+        return first
+    head = first[:SHOWN_CHARS]
+    breaks = [m.start() for m in re.finditer(r"[，,；;：:]", head) if m.start() >= SHOWN_CHARS // 4]
+    if breaks:
+        return head[:breaks[-1]] + "…"
+    cut = SHOWN_CHARS
+    while cut > SHOWN_CHARS // 2 and (_NUMERIC.match(first[cut - 1]) or _NUMERIC.match(first[cut])):
+        cut -= 1  # back out of a number (2.4万, 1,000, 75%)
+    return first[:cut].rstrip("，,、") + "…"
+
+
+_NUMERIC = re.compile(r"[\d.．,，%％万亿千百十零一二三四五六七八九两余多]")
 
 
 def _family_at(sentence: str) -> tuple[int, int] | None:

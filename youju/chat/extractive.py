@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from youju.chat.candidates import Candidate, Sources
 from youju.chat.composer import TextStream, abstention
 from youju.chat.conversation import Turn
-from youju.chat.enumerations import Item, enumerate_items, is_inline_list, wants_items
+from youju.chat.enumerations import Item, enumerate_items, in_named_section, is_inline_list, wants_items
 from youju.chat.evidence import Evidence, gather
 from youju.chat.figures import Figure, compare_figures, figure_for
 from youju.chat.model import AnswerModel
@@ -134,8 +134,11 @@ def plan(evidence: Evidence, sources: Sources, lang: str) -> list[Piece]:
         # marked items still are) lost 1-2 points of key-fact recall on the public sets' fit split
         if is_inline_list(best.text, info):
             return [Piece(_as_answer(best.text, info), (cite(best),))]
-        # the best of the top sentences that leads (or is part of) a marked enumeration
-        for lead in evidence.candidates[:3] if wants_items(info) else [best]:
+        # the best of the top sentences that leads (or is part of) a marked enumeration, those of a
+        # section the question names by its heading first
+        leads = [*in_named_section(evidence.candidates, info)[:3], *evidence.candidates[:3]] if wants_items(info) \
+            else [best]
+        for lead in leads:
             items = enumerate_items(lead, info, sources.document_text)
             if len(items) >= 2:
                 return _list_pieces(lead, items, info)

@@ -37,6 +37,17 @@ class Heading:
     title: str
 
 
+def heading_name(title: str) -> str:
+    """What a heading names, without its enumeration marker: (五)推进民生同保 -> 推进民生同保,
+    典型做法之3:成都都市圈同城化开局起势 -> 成都都市圈同城化开局起势, 第三条 -> ""."""
+    text = _MARKDOWN.sub(r"\2", title.strip())
+    for _, pattern in _ENUMERATED:
+        if m := pattern.match(text):
+            text = text[m.end():]
+            break
+    return text.strip(" :：.．、。")
+
+
 def lines_with_offsets(text: str) -> Iterator[tuple[int, str]]:
     pos = 0
     for line in text.split("\n"):

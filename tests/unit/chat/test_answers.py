@@ -265,3 +265,50 @@ def test_which_one_is_not_a_list_question() -> None:
     assert analyse("《青禾月报》是由哪个出版社发行的?").kind != "list"
     assert analyse("该工程由哪个单位负责?").asks != "list"
     assert analyse("该工程由哪些单位负责?").kind == "list"
+
+
+LINJIANG_PRACTICES = ("临江都市圈同城化做法\n\n"
+                      "近年来,临江市与周边城市推进机制同建、交通同网、民生同保,打造区域发展主引擎。\n\n"
+                      "(一)推进机制同建。一是建立市长联席会议制度,每年召开两次会议;二是设立同城化发展办公室,集中办公。\n\n"
+                      "(二)推进交通同网。一是开通城际公交线路12条;二是推进轨道交通互联互通,建成市域铁路1条。\n\n"
+                      "(三)推进民生同保。一是推进医疗共享,城镇职工医保异地门诊即时结算全面开通;"
+                      "二是推进就业共赢,2023年组织1,000多家企业赴周边城市招聘;三是推进教育共建,新开办中小学校5所。\n")
+
+
+def test_a_list_question_that_names_a_section_lists_that_sections_items(tmp_path) -> None:
+    from helpers.documents import write_docs
+
+    from youju import Settings, Youju
+
+    HAND_MODEL.save(tmp_path / "model.json")  # the fitted model's choices rest on the real model's cosines
+    settings = Settings(home=tmp_path / "home", model="hashing:256", index=tmp_path / "index")
+    with Youju(settings.with_({"answer.min_answerable": 0.0, "answer.model_file": str(tmp_path / "model.json")}),
+               log=lambda m: None) as yj:
+        yj.ingest([write_docs(tmp_path / "docs", {"临江做法.txt": LINJIANG_PRACTICES})], progress=False)
+        answer = yj.ask("临江市在推进民生同保方面做了哪些工作?")
+    # the items of (三)推进民生同保, each cited; not the three sections the opening sentence names
+    assert [s.text for s in answer.sentences] == [
+        "一是推进医疗共享,城镇职工医保异地门诊即时结算全面开通;", "二是推进就业共赢,2023年组织1,000多家企业赴周边城市招聘;",
+        "三是推进教育共建,新开办中小学校5所。"], answer.text
+    assert all(len(s.citations) == 1 and s.supported for s in answer.sentences)
+
+
+def test_a_long_list_item_is_shown_up_to_a_clause_break_never_inside_a_number() -> None:
+    from youju.chat.enumerations import _shown
+
+    item = ("三是推进教育共建,华中农业大学、武昌首义学院等多所高等院校下沉市县开办新校区,武汉市职业教育与周边8市相互开放,"
+            "每年有1万余名都市圈内初中毕业生到武汉市就读中职学校。")
+    assert _shown(item) == "三是推进教育共建,华中农业大学、武昌首义学院等多所高等院校下沉市县开办新校区,武汉市职业教育与周边8市相互开放…"
+    no_breaks = "三是推进教育共建每年有12345678901234567890名初中毕业生到武汉市就读中职学校享受同等待遇并获得补贴资助和奖学金共计若干项"
+    shown = _shown(no_breaks)
+    assert shown.endswith("…") and not shown[-2].isdigit() and no_breaks.startswith(shown[:-1])
+
+
+def test_a_heading_without_its_marker() -> None:
+    from youju.ingest.structure import heading_name
+
+    assert heading_name("(五)推进民生同保") == "推进民生同保"
+    assert heading_name("典型做法之3:成都都市圈同城化开局起势") == "成都都市圈同城化开局起势"
+    assert heading_name("一、总体要求") == "总体要求"
+    assert heading_name("第三条") == ""
+    assert heading_name("## 规划同编") == "规划同编"
