@@ -72,11 +72,13 @@ def in_named_section(cands: list[Candidate] | tuple[Candidate, ...], info: Quest
     whose items answer it, not the list of sections that mentions 民生同保 among others."""
     question = to_simplified(info.text)
 
-    def inside(c: Candidate) -> bool:  # after the section's heading line (a passage may start before it)
+    def inside(c: Candidate) -> bool:
+        """After the section's heading line when the passage holds it (a passage may begin with
+        the headings above); a passage without it lies wholly in the section."""
         chunk = c.hit.chunk
         title = chunk.heading_path[-1]
         at = chunk.text.find(title)
-        return at >= 0 and c.start >= chunk.start + at + len(title)
+        return at < 0 or c.start >= chunk.start + at + len(title)
 
     named = [c for c in cands if c.hit.chunk.heading_path and not c.is_heading and inside(c)
              and len(name := to_simplified(heading_name(c.hit.chunk.heading_path[-1]))) >= 4 and name in question]

@@ -312,3 +312,26 @@ def test_a_heading_without_its_marker() -> None:
     assert heading_name("一、总体要求") == "总体要求"
     assert heading_name("第三条") == ""
     assert heading_name("## 规划同编") == "规划同编"
+
+
+def test_the_named_sections_sentences_are_those_after_its_heading_line() -> None:
+    from youju.chat.candidates import Candidate
+    from youju.chat.enumerations import in_named_section
+    from youju.records import Chunk, Hit
+
+    def sentences(marked: str, path: tuple[str, ...], start: int) -> list[Candidate]:  # "|" between sentences
+        text = marked.replace("|", "")
+        hit = Hit(Chunk(f"c{start}", "d0", text, start, start + len(text), path), 1.0, 1, {}, "a.txt", "标题")
+        out, at = [], 0
+        for i, s in enumerate(marked.split("|")):
+            out.append(Candidate(hit, i, 0, start + at, start + at + len(s), s, None))
+            at += len(s)
+        return out
+
+    # a passage that begins with the heading above the named one, and one that continues the section
+    first = sentences("二、重点任务|(一)壮大数字产业|一是做强电子信息制造业;", ("二、重点任务", "(一)壮大数字产业"), 0)
+    rest = sentences("二是发展软件和信息服务业;|三是培育人工智能产业。", ("二、重点任务", "(一)壮大数字产业"), 40)
+    info = analyse("青禾市在壮大数字产业方面有哪些举措?")
+    assert [c.text for c in in_named_section(rest + first, info)] == \
+        ["一是做强电子信息制造业;", "二是发展软件和信息服务业;", "三是培育人工智能产业。"]
+    assert in_named_section(first, analyse("青禾市有哪些重点任务?")) == []  # 重点任务 is too short a name
