@@ -119,6 +119,8 @@ def summary(findings: list[Finding]) -> str:
     for f in findings:
         if f.status in ("vulnerable", "yanked", "behind", "unreachable"):
             extra = "; ".join(f.vulns) or f.note
+            if f.status == "behind" and f.vulns:
+                extra = f"not checked; the latest release has {extra}"
             lines.append(f"  {f.status:<11} {f.name} {f.version}" + (f" (latest {f.latest})" if f.latest else "")
                          + (f": {extra}" if extra else ""))
     return "\n".join(lines)

@@ -74,6 +74,8 @@ def test_missing_or_unreachable_project_never_raises(page: object, status: str) 
 
 
 def test_summary_lists_only_what_needs_a_look() -> None:
-    findings = [audit_deps.Finding("a", "1", "ok", "1"), audit_deps.Finding("b", "1", "behind", "2")]
+    findings = [audit_deps.Finding("a", "1", "ok", "1"), audit_deps.Finding("b", "1", "behind", "2"),
+                audit_deps.Finding("c", "1", "behind", "2", ["GHSA-y (fixed in 3)"])]
     text = audit_deps.summary(findings)
-    assert text.splitlines()[0] == "2 packages: 1 behind, 1 ok" and "a 1" not in text and "b 1 (latest 2)" in text
+    assert text.splitlines()[0] == "3 packages: 2 behind, 1 ok" and "a 1" not in text and "b 1 (latest 2)" in text
+    assert "c 1 (latest 2): not checked; the latest release has GHSA-y (fixed in 3)" in text
