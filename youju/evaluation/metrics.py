@@ -96,6 +96,22 @@ def key_fact_recall(answer: str, key_facts: Sequence[str]) -> float | None:
     return sum(1 for f in key_facts if normalise_for_match(f) in text) / len(key_facts)
 
 
+def missed_where(answer: str, quotes: Sequence[str], passages: Sequence[str], key_facts: Sequence[str]) -> str | None:
+    """Where the key facts an answer leaves out are, which tells what to fix: "cut" (in the
+    sentences it cites: the shown text trimmed them away), "passage" (in a retrieved passage:
+    another sentence was chosen), "retrieval" (in none of the passages); None when nothing is
+    missing."""
+    text = normalise_for_match(strip_markers(answer))
+    missing = [normalise_for_match(f) for f in key_facts if normalise_for_match(f) not in text]
+    if not missing:
+        return None
+    quoted = normalise_for_match(" ".join(quotes))
+    if all(f in quoted for f in missing):
+        return "cut"
+    read = [normalise_for_match(p) for p in passages]
+    return "passage" if all(any(f in p for p in read) for f in missing) else "retrieval"
+
+
 def rouge_l(answer: str, reference: str | None) -> float | None:
     """Character-level ROUGE-L F1 (longest common subsequence) against the reference answer,
     markers and punctuation removed: Chinese has no spaces, so characters are the tokens."""

@@ -8,6 +8,7 @@ import html
 from pathlib import Path
 
 from youju.evaluation.evalset import GoldSpan
+from youju.evaluation.metrics import missed_where
 from youju.evaluation.results import EvalRecord, EvalRun, MetricValue, ModeSummary, RunConfig
 from youju.evaluation.runner import ABSTENTION_METRICS, ALL_METRICS, ANSWER_METRICS, RETRIEVAL_METRICS
 from youju.records import Hit
@@ -88,18 +89,31 @@ def _below_one(r: EvalRecord, key: str) -> bool:
     return value is not None and value < 1
 
 
+MISSED = {  # metrics.missed_where's causes, as the report names them
+    "cut": "cut from a cited sentence (the shown text trimmed it away)",
+    "passage": "in a retrieved passage (another sentence was chosen)",
+    "retrieval": "in no retrieved passage",
+}
+
+
+def _missed(r: EvalRecord) -> str | None:
+    return missed_where(r.answer.text, [c.quote for c in r.answer.citations], [h.chunk.text for h in r.hits[:5]],
+                        r.key_facts)
+
+
 def _problems(records: list[EvalRecord]) -> list[str]:
     out = []
     groups = [
         ("Gold evidence not in the top 5", [r for r in records if _below_one(r, "recall@5")]),
-        ("Key facts missing from the answer", [r for r in records if _below_one(r, "key_fact_recall")
-                                               and not r.abstained]),
+        *(("Key facts missing from the answer, " + why, [r for r in records if _below_one(r, "key_fact_recall")
+                                                           and not r.abstained and _missed(r) == cause])
+          for cause, why in MISSED.items()),
         ("Abstained on an answerable question", [r for r in records if r.abstained and not r.expected_abstain]),
         ("Answered an unanswerable question", [r for r in records if r.expected_abstain and not r.abstained]),
         ("Unsupported sentences", [r for r in records if _below_one(r, "supported_rate")]),
     ]
     for title, rows in groups:
-        out.append(f"- {title}: " + ("; ".join(f"{r.id} {r.question}" for r in rows) or "none"))
+        out.append(f"- {title} ({len(rows)}): " + ("; ".join(f"{r.id} {r.question}" for r in rows) or "none"))
     return out
 
 

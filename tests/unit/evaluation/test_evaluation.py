@@ -43,6 +43,37 @@ def test_citation_precision_and_recall() -> None:
     assert m.citation_recall(cites, []) is None
 
 
+def test_a_missing_key_fact_is_placed_where_it_was_lost() -> None:
+    passages = ["在元代,蒙古人把他们纳入帝国的政治系统内,归岭北行省管理。", "其他段落说到明代。"]
+    quote = [passages[0]]
+    assert m.missed_where("…归岭北行省管理。[1]", quote, passages, ["元代"]) == "cut"
+    assert m.missed_where("其他段落说到明代。[1]", ["其他段落说到明代。"], passages, ["元代"]) == "passage"
+    assert m.missed_where("其他段落说到明代。[1]", ["其他段落说到明代。"], passages, ["清代"]) == "retrieval"
+    assert m.missed_where("在元代[1]", quote, passages, ["元代"]) is None
+    # two facts: one shown, the other only in a passage that was not cited
+    assert m.missed_where("在元代[1]", quote, passages, ["元代", "明代"]) == "passage"
+
+
+def test_report_sorts_missed_facts_by_where_they_were_lost() -> None:
+    from youju.evaluation.report import _problems
+    from youju.evaluation.results import EvalRecord
+    from youju.records import Answer, Chunk, Citation, Hit
+
+    text = "在元代,蒙古人把他们纳入帝国的政治系统内,归岭北行省管理。"
+    hit = Hit(Chunk("c1", "d1", text, 0, len(text)), 0.9, 1, source="d.txt", title="d")
+    cited = Citation(1, "c1", "d1", 0, len(text), text, "d.txt", "d")
+
+    def record(qid: str, answer: str, facts: tuple[str, ...]) -> EvalRecord:
+        return EvalRecord(qid, "何时?", "date", "hybrid", Answer("何时?", answer + "[1]", (cited,)), (hit,), (), (),
+                          False, {"key_fact_recall": 0.0}, key_facts=facts)
+
+    lines = _problems([record("q1", "…归岭北行省管理。", ("元代",)), record("q2", "…归岭北行省管理。", ("清代",))])
+    cut = next(line for line in lines if "cut from a cited sentence" in line)
+    lost = next(line for line in lines if "in no retrieved passage" in line)
+    assert "(1): q1" in cut and "q2" not in cut and "(1): q2" in lost
+    assert any("another sentence was chosen) (0): none" in line for line in lines)
+
+
 def test_supported_rate_and_abstention_scores() -> None:
     assert m.supported_rate([True, False, None, True]) == pytest.approx(2 / 3)
     assert m.supported_rate([None]) is None
