@@ -41,6 +41,14 @@ def spans(hits) -> list[tuple[str, int, int]]:
 
 
 
+def rss_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now (VmRSS), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def free_port() -> int:
     """A port nothing listens on now, for a server a bench starts."""
     with socket.socket() as s:

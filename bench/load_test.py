@@ -21,7 +21,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from common import REPO, free_port, fresh_home, header
+from common import REPO, free_port, fresh_home, header, rss_mb
 
 YOUJU = str(Path(sys.executable).with_name("youju"))
 SETS = [REPO / "data" / "eval" / "sample.jsonl", REPO / "data" / "eval" / "sample-new.jsonl"]
@@ -38,13 +38,6 @@ def questions(n: int) -> list[str]:
 def last_turn(chat_html: str) -> str:
     """The newest question and answer of a chat page, without its timing."""
     return _TURN.sub("", _TIME.sub("", chat_html.rsplit("<div class='yj-msg yj-user'>", 1)[-1]))
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Server:

@@ -13,18 +13,10 @@ import argparse
 import gc
 import json
 import tracemalloc
-from pathlib import Path
 
-from common import REPO, header
+from common import REPO, header, rss_mb
 
 SETS = [REPO / "data" / "eval" / "sample.jsonl", REPO / "data" / "eval" / "sample-new.jsonl"]
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def main() -> None:

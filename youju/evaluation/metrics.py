@@ -102,7 +102,7 @@ def missed_where(answer: str, quotes: Sequence[str], passages: Sequence[str], ke
     another sentence was chosen), "retrieval" (in none of the passages); None when nothing is
     missing."""
     text = normalise_for_match(strip_markers(answer))
-    missing = [normalise_for_match(f) for f in key_facts if normalise_for_match(f) not in text]
+    missing = [f for f in map(normalise_for_match, key_facts) if f not in text]
     if not missing:
         return None
     quoted = normalise_for_match(" ".join(quotes))

@@ -103,10 +103,10 @@ def _missed(r: EvalRecord) -> str | None:
 
 def _problems(records: list[EvalRecord]) -> list[str]:
     out = []
+    missed = [(r, _missed(r)) for r in records if _below_one(r, "key_fact_recall") and not r.abstained]
     groups = [
         ("Gold evidence not in the top 5", [r for r in records if _below_one(r, "recall@5")]),
-        *(("Key facts missing from the answer, " + why, [r for r in records if _below_one(r, "key_fact_recall")
-                                                           and not r.abstained and _missed(r) == cause])
+        *(("Key facts missing from the answer, " + why, [r for r, where in missed if where == cause])
           for cause, why in MISSED.items()),
         ("Abstained on an answerable question", [r for r in records if r.abstained and not r.expected_abstain]),
         ("Answered an unanswerable question", [r for r in records if r.expected_abstain and not r.abstained]),
