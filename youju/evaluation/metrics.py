@@ -88,12 +88,23 @@ def normalise_for_match(text: str) -> str:
     return canonical(text).lower()
 
 
+# punctuation around a key fact is not part of it: a gold span copied as "。全裸或者…" or
+# "8个村、2个社区。" is stated by an answer that shows "辖8个村、2个社区；"
+_EDGE_PUNCT = "。！？!?；;，,、：:…. \n"
+
+
+def normalise_fact(fact: str) -> str:
+    """A key fact as matched: normalised, with punctuation at its edges dropped."""
+    whole = normalise_for_match(fact)
+    return whole.strip(_EDGE_PUNCT) or whole
+
+
 def key_fact_recall(answer: str, key_facts: Sequence[str]) -> float | None:
     """Share of key facts the answer states (after normalisation); None without key facts."""
     if not key_facts:
         return None
     text = normalise_for_match(strip_markers(answer))
-    return sum(1 for f in key_facts if normalise_for_match(f) in text) / len(key_facts)
+    return sum(1 for f in key_facts if normalise_fact(f) in text) / len(key_facts)
 
 
 def missed_where(answer: str, quotes: Sequence[str], passages: Sequence[str], key_facts: Sequence[str]) -> str | None:
@@ -102,7 +113,7 @@ def missed_where(answer: str, quotes: Sequence[str], passages: Sequence[str], ke
     another sentence was chosen), "retrieval" (in none of the passages); None when nothing is
     missing."""
     text = normalise_for_match(strip_markers(answer))
-    missing = [f for f in map(normalise_for_match, key_facts) if f not in text]
+    missing = [f for f in map(normalise_fact, key_facts) if f not in text]
     if not missing:
         return None
     quoted = normalise_for_match(" ".join(quotes))
@@ -147,7 +158,7 @@ def citation_precision(citations: Sequence[Span], quotes: Sequence[str], gold: S
     None for an answer without citations."""
     if not citations:
         return None
-    facts = [normalise_for_match(f) for f in key_facts]
+    facts = [normalise_fact(f) for f in key_facts]
     good = 0
     for span, quote in zip(citations, quotes):
         overlaps = any(span[0] == g.doc_id and span[1] < g.end and g.start < span[2] for group in gold for g in group)

@@ -26,6 +26,15 @@ def test_key_fact_recall_normalises_numbers_and_width() -> None:
     assert m.key_fact_recall("任何回答", []) is None
 
 
+def test_key_fact_punctuation_at_its_edges_is_not_part_of_it() -> None:
+    # gold spans copied with the sentence's stop, or the one before it
+    assert m.key_fact_recall("辖8个村、2个社区；[1]", ["8个村、2个社区。"]) == 1.0
+    assert m.key_fact_recall("全裸是受到鼓励的。[1]", ["。全裸是受到鼓励的"]) == 1.0
+    # punctuation inside a fact still counts: 8个村2个社区 does not state 8个村、2个社区
+    assert m.key_fact_recall("辖8个村2个社区。", ["8个村、2个社区。"]) == 0.0
+    assert m.key_fact_recall("……", ["……"]) == 1.0  # a fact of punctuation alone is kept whole
+
+
 def test_rouge_l_is_character_lcs_f1() -> None:
     # LCS("甲乙丙丁", "乙丁戊") = "乙丁": P = 2/4, R = 2/3, F1 = 4/7
     assert m.rouge_l("甲乙丙丁[1]", "乙丁戊") == pytest.approx(4 / 7)
