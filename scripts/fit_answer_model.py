@@ -28,7 +28,11 @@ from scores like those it will see), with the answering threshold chosen on the 
 out-of-fold probabilities as the highest that keeps false abstention at most
 --max-false-abstention. Both are L2-regularised; strength and hidden units are chosen by 5-fold
 cross-validation on the fit split (selector: top-1; answerability: abstention recall at that
-false abstention).
+false abstention). Then the extension: for each answerable fit question, the best sentence by
+the out-of-fold selector scores paired with the sentence before and after it, labelled positive
+when the pair holds the whole answer and the best alone does not; a logistic model (or one with
+a small hidden layer) over the pair's features, its threshold chosen on out-of-fold
+probabilities to maximise whole answers plus citation precision.
 
     .venv/bin/python scripts/fit_answer_model.py            # features cached under .cache/fit
     .venv/bin/python scripts/fit_answer_model.py --refresh  # recompute them (after a features change)
@@ -42,7 +46,7 @@ import json
 import random
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +92,21 @@ class Example:
     matrix: np.ndarray  # candidates x CANDIDATE_FEATURES
     labels: np.ndarray  # 1 where the candidate holds the answer
     question_base: np.ndarray  # QUESTION_FEATURES before the selector's part is filled in
-    hits: list = field(default_factory=list)  # kept only while the features are computed
+    pairs: Pairs | None = None  # what the extension model needs of each candidate
+
+
+@dataclass
+class Pairs:
+    """Per candidate, for the model of whether the answer needs the best sentence's neighbour."""
+
+    asks: str  # the question's asked kind
+    flags: np.ndarray  # candidates x 2 (features.link_flags)
+    before: np.ndarray  # index of the sentence before it among the candidates, -1 if none
+    after: np.ndarray  # index of the sentence after it, -1 if none
+    full: np.ndarray  # 1 where the candidate holds the whole gold answer
+    good: np.ndarray  # 1 where citing it counts (it is the gold evidence sentence or holds the answer)
+    with_before: np.ndarray  # 1 where it and the sentence before hold the whole answer, it alone not
+    with_after: np.ndarray  # 1 where it and the sentence after do
 
 
 # --- questions ----------------------------------------------------------------------------------
@@ -189,6 +207,27 @@ def label(q: Question, cands: list) -> np.ndarray:
                      for c in cands])
 
 
+def pairs_of(q: Question, info, cands: list, matrix: np.ndarray) -> Pairs:
+    from youju.chat.features import link_flags, neighbour_of
+    from youju.text.numbers import canonical
+
+    n = len(cands)
+    before = np.array([-1 if (j := neighbour_of(cands, i, False)) is None else j for i in range(n)], dtype=int)
+    after = np.array([-1 if (j := neighbour_of(cands, i, True)) is None else j for i in range(n)], dtype=int)
+    texts = [canonical(c.text) for c in cands]
+    answer, evidence = canonical(q.answer), canonical(q.evidence)
+    right = q.answerable and not q.negative and bool(answer)
+    own = [(not q.doc or c.hit.source == q.doc) for c in cands]
+    full = np.array([float(right and own[i] and answer in texts[i]) for i in range(n)])
+    good = np.array([float(full[i] or (right and own[i] and bool(evidence) and bool(texts[i]) and
+                                       (evidence in texts[i] or texts[i] in evidence))) for i in range(n)])
+    with_before = np.array([float(right and not full[i] and before[i] >= 0 and own[i] and
+                                  answer in texts[before[i]] + texts[i]) for i in range(n)])
+    with_after = np.array([float(right and not full[i] and after[i] >= 0 and own[i] and
+                                 answer in texts[i] + texts[after[i]]) for i in range(n)])
+    return Pairs(info.asks, link_flags(cands), before, after, full, good, with_before, with_after)
+
+
 def holds(answer: str, sentence: str) -> bool:
     from youju.text.numbers import canonical
 
@@ -247,7 +286,8 @@ def extract(questions: list[Question], yjs: dict, separate: bool = False) -> lis
         weighed = weigh(info, candidates(hits, sources, yj.embedder), sources.question_vector)
         base = question_base(info, hits)
         assert len(base) == len(QUESTION_FEATURES)
-        out.append(Example(q, weighed.matrix, label(q, weighed.candidates), base))
+        out.append(Example(q, weighed.matrix, label(q, weighed.candidates), base,
+                           pairs_of(q, info, weighed.candidates, weighed.matrix)))
         if (i + 1) % 500 == 0:
             print(f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return out
@@ -315,7 +355,7 @@ def _hidden_layer(hidden: int, n_features: int) -> list:
 
 
 def fit_answerable(x: np.ndarray, y: np.ndarray, mean: np.ndarray, scale: np.ndarray, l2: float, hidden: int = 0,
-                   seed: int = 0):
+                   seed: int = 0, names: list[str] | None = None):
     """Logistic regression of "the passages answer it" on the standardised question features
     (classes balanced); with `hidden` > 0, plus a small tanh layer (a signal that matters only
     together with another: a missing unit only when a figure is asked)."""
@@ -346,7 +386,7 @@ def fit_answerable(x: np.ndarray, y: np.ndarray, mean: np.ndarray, scale: np.nda
         return value
 
     opt.step(loss)
-    linear = Linear(tuple(QUESTION_FEATURES), mean, scale, w.detach().numpy(), float(b.detach()))
+    linear = Linear(tuple(names or QUESTION_FEATURES), mean, scale, w.detach().numpy(), float(b.detach()))
     if not hidden:
         return linear
     return Mlp(linear, w1.detach().numpy(), b1.detach().numpy(), w2.detach().numpy())
@@ -464,18 +504,115 @@ def main() -> None:
                 best_ans, best_ar, p_fit = (l2, hidden), ar, p_oof
     answerable = fit_answerable(qx, qy, qmean, qscale, *best_ans, seed=args.seed)
     threshold = choose_threshold(p_fit, qy, args.max_false_abstention)  # on out-of-fold probabilities
-    model = AnswerModel(w_sel, answerable, threshold)
+    exts = extensions(fit, oof)
+    extend, extend_threshold, extend_fit = fit_extension(exts, [fold[x.index] for x in exts], args.seed)
+    model = AnswerModel(w_sel, answerable, threshold, {}, extend, extend_threshold)
     results = evaluate(model, report, {"report_answer_cut": cut, "report_swapped": swaps}, p_fit, qy, best_acc)
+    results["fit"]["extension"] = extend_fit
     model = AnswerModel(model.selector, model.answerable, threshold, {
         "fitted_by": "scripts/fit_answer_model.py", "date": time.strftime("%Y-%m-%d"),
         "data": {"fit_questions": len(fit), "report_questions": len(report),
                  "sources": "CMRC 2018 trial, DRCD test (../shared/qa-data), data/eval/sample.jsonl, "
                             "data/eval/sample-en-fit.jsonl; split by article title hash"},
         "selector_l2": best_l2, "selector_hidden": best_hidden, "answerable_l2": best_ans[0],
-        "answerable_hidden": best_ans[1], "results": results})
+        "answerable_hidden": best_ans[1], "results": results}, extend, extend_threshold)
     model.save(args.out)
     print(json.dumps(results, indent=1, ensure_ascii=False))
     print(f"wrote {args.out}", file=sys.stderr)
+
+
+# --- the extension: does the answer need the best sentence's neighbour too ----------------------
+
+@dataclass
+class Extension:
+    """One answerable question's best sentence (by some selector scores) and its neighbours."""
+
+    index: int  # of the example it was made from
+    full: float  # the best sentence holds the whole answer
+    good: float  # citing the best sentence counts for citation precision
+    rows: list[np.ndarray]  # EXTEND_FEATURES of (best, neighbour), one per neighbour
+    labels: list[float]  # 1 where best + that neighbour hold the whole answer (best alone does not)
+    nb_good: list[float]  # citing that neighbour counts
+
+
+def extensions(examples: list[Example], scores: list[np.ndarray]) -> list[Extension]:
+    from youju.chat.features import may_extend, pair_row
+
+    out = []
+    for i, (e, s) in enumerate(zip(examples, scores)):
+        p = e.pairs
+        if p is None or not len(s) or not e.q.answerable or e.q.negative:
+            continue
+        b = int(np.argmax(s))
+        ext = Extension(i, float(p.full[b]), float(p.good[b]), [], [], [])
+        for after, nb, lab in ((False, p.before[b], p.with_before[b]), (True, p.after[b], p.with_after[b])):
+            if nb >= 0 and may_extend(p.asks, e.matrix, b, int(nb)):
+                ext.rows.append(pair_row(p.asks, e.matrix, p.flags, s, b, int(nb), after))
+                ext.labels.append(float(lab))
+                ext.nb_good.append(float(p.good[nb]))
+        out.append(ext)
+    return out
+
+
+def extension_outcome(exts: list[Extension], probs: list[np.ndarray], threshold: float) -> dict:
+    """Share of answers holding the whole gold answer, and citation precision, when the likelier
+    neighbour is added at P >= threshold (the best sentence alone otherwise)."""
+    whole = precise = added = 0.0
+    for x, p in zip(exts, probs):
+        k = int(np.argmax(p)) if len(p) else -1
+        if k >= 0 and p[k] >= threshold:
+            whole += max(x.full, x.labels[k])
+            precise += (x.good + x.nb_good[k]) / 2
+            added += 1
+        else:
+            whole += x.full
+            precise += x.good
+    n = max(len(exts), 1)
+    return {"whole_answer": round(whole / n, 4), "citation_precision": round(precise / n, 4),
+            "extended": round(added / n, 4)}
+
+
+def fit_extension(exts: list[Extension], fold: list[int], seed: int) -> tuple[object, float, dict]:
+    """The extension model (hidden units and L2 by 5-fold cross-validation) and its threshold:
+    the one that maximises whole answers plus citation precision on out-of-fold probabilities."""
+    from youju.chat.features import EXTEND_FEATURES
+
+    x = np.array([r for e in exts for r in e.rows])
+    y = np.array([v for e in exts for v in e.labels])
+    owner = np.array([i for i, e in enumerate(exts) for _ in e.rows])
+    mean, scale = standardise(x)
+    fold_of = np.array(fold)[owner]
+    best, best_value, best_probs = None, -1.0, None
+    for hidden in (0, 8):
+        for l2 in (1e-3, 1e-2, 1e-1):
+            p = np.zeros(len(y))
+            for k in range(5):
+                train = fold_of != k
+                p[~train] = p_of(fit_answerable(x[train], y[train], mean, scale, l2, hidden, seed, EXTEND_FEATURES),
+                                 x[~train])
+            probs = [p[owner == i] for i in range(len(exts))]
+            t, value = _best_threshold(exts, probs)
+            print(f"  extension hidden={hidden} l2={l2}: cross-validated whole answers + citation precision "
+                  f"{value:.4f} at P >= {t:.2f}", file=sys.stderr)
+            if value > best_value:
+                best, best_value, best_probs = (l2, hidden), value, probs
+    assert best is not None and best_probs is not None
+    threshold, _ = _best_threshold(exts, best_probs)
+    model = fit_answerable(x, y, mean, scale, best[0], best[1], seed, EXTEND_FEATURES)
+    fit_result = {"l2": best[0], "hidden": best[1], "threshold": round(threshold, 4), "pairs": len(y),
+                  "positive_pairs": int(y.sum()), "without": extension_outcome(exts, best_probs, 2.0),
+                  "with": extension_outcome(exts, best_probs, threshold)}
+    return model, threshold, fit_result
+
+
+def _best_threshold(exts: list[Extension], probs: list[np.ndarray]) -> tuple[float, float]:
+    def value(t: float) -> float:
+        o = extension_outcome(exts, probs, t)
+        return o["whole_answer"] + o["citation_precision"]
+
+    grid = [round(t, 2) for t in np.arange(0.05, 1.0, 0.05)] + [2.0]  # 2.0: never extend
+    t = max(grid, key=lambda g: (value(g), g))
+    return t, value(t)
 
 
 def choose_threshold(p: np.ndarray, y: np.ndarray, max_false: float) -> float:
@@ -499,9 +636,13 @@ def evaluate(model, report: list[Example], made: dict[str, list[Example]], p_fit
         rows = question_rows(group, scores)
         p = np.array([model.p_answerable(r) for r in rows])
         y = np.array([1.0 if e.q.answerable else 0.0 for e in group])
+        exts = extensions(group, scores)
+        probs = [np.array([model.p_extend(r) for r in x.rows]) for x in exts]
         out[f"report_{source}"] = {"questions": len(group), "with_answer_in_top5": len(answerable),
                                    "selector_top1": round(top / max(len(answerable), 1), 4),
-                                   **_abstention(p, y, model.threshold)}
+                                   **_abstention(p, y, model.threshold),
+                                   "best_sentence_only": extension_outcome(exts, probs, 2.0),
+                                   "with_extension": extension_outcome(exts, probs, model.extend_threshold)}
     for name, group in made.items():  # report questions made unanswerable, (c) and (d): all should be refused
         if group:
             p = np.array([model.p_answerable(r) for r in question_rows(group, [model.select(e.matrix) for e in group])])
@@ -521,14 +662,20 @@ def save_examples(path: Path, examples: list[Example]) -> None:
     np.savez_compressed(path, keys=np.array([f"{e.q.source}|{e.q.qid}" for e in examples]),
                         matrices=np.array([e.matrix for e in examples], dtype=object),
                         labels=np.array([e.labels for e in examples], dtype=object),
-                        bases=np.array([e.question_base for e in examples]), allow_pickle=True)
+                        bases=np.array([e.question_base for e in examples]),
+                        pairs=np.array([_pairs_dict(e.pairs) for e in examples], dtype=object), allow_pickle=True)
+
+
+def _pairs_dict(p: Pairs | None) -> dict:
+    return {} if p is None else dict(vars(p))
 
 
 def load_examples(path: Path, questions: list[Question]) -> list[Example]:
     data = np.load(path, allow_pickle=True)
     by_key = {f"{q.source}|{q.qid}": q for q in questions}
-    return [Example(by_key[k], m, lab, b) for k, m, lab, b in
-            zip(data["keys"], data["matrices"], data["labels"], data["bases"]) if k in by_key]
+    pairs = data["pairs"] if "pairs" in data.files else [{}] * len(data["keys"])
+    return [Example(by_key[k], m, lab, b, Pairs(**p) if p else None) for k, m, lab, b, p in
+            zip(data["keys"], data["matrices"], data["labels"], data["bases"], pairs) if k in by_key]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,18 @@ import numpy as np
 
 from youju.chat.candidates import Candidate, Sources, candidates
 from youju.chat.crosslingual import english_names, named_in
-from youju.chat.features import CANDIDATE_FEATURES, CLAUSE, Weighed, question_features, softmax, weigh
+from youju.chat.features import (
+    CANDIDATE_FEATURES,
+    CLAUSE,
+    Weighed,
+    link_flags,
+    may_extend,
+    neighbour_of,
+    pair_row,
+    question_features,
+    softmax,
+    weigh,
+)
 from youju.chat.model import AnswerModel, load_model
 from youju.chat.questions import (
     ADMIN_KINDS,
@@ -51,6 +62,7 @@ class Evidence:
     figure_gap: Candidate | None  # names the asked figure, but the number is missing in the text
     abstain: bool
     reason: str  # "", "entity", "figure", "weak"
+    extension: Candidate | None = None  # the best sentence's neighbour the answer needs too (a reason's cause)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -102,7 +114,20 @@ def gather(question: str, hits: list[Hit], sources: Sources | None, embedder: Em
     if timings is not None:
         timings["analyse"] = (time.perf_counter() - t0) * 1000
     return Evidence(info, tuple(ranked.candidates), scores, ranked.matrix, p, threshold, missing, gap,
-                    bool(reason), reason)
+                    bool(reason), reason, None if reason else _extension(model, info, ranked, scores))
+
+
+def _extension(model: AnswerModel, info: QuestionInfo, ranked: Weighed, scores: np.ndarray) -> Candidate | None:
+    """The sentence before or after the best one when the fitted extension model says the answer
+    needs it too (the likelier of the two, at the model's threshold)."""
+    if model.extend is None or not ranked.candidates:
+        return None
+    flags = link_flags(ranked.candidates)
+    options = [(model.p_extend(pair_row(info.asks, ranked.matrix, flags, scores, 0, nb, after)), nb)
+               for after in (False, True) if (nb := neighbour_of(ranked.candidates, 0, after)) is not None
+               and may_extend(info.asks, ranked.matrix, 0, nb)]
+    p, nb = max(options, default=(0.0, -1))
+    return ranked.candidates[nb] if nb >= 0 and p >= model.extend_threshold else None
 
 
 def _missing_entities(info: QuestionInfo, hits: list[Hit]) -> tuple[str, ...]:

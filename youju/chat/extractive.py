@@ -1,7 +1,8 @@
 """The default composer: answers with sentences taken from the passages, each followed by its
-citation. The sentence the fitted selector ranks first is the direct answer; a sentence that
-only announces what follows (`具有数个特征。`) or restates the question brings its neighbour
-along. A list question gets every item the passage enumerates (`(一)(二)(三)` sections,
+citation. The sentence the fitted selector ranks first is the direct answer; it brings the
+sentence before or after it along when the fitted extension model says the answer needs that
+one too (a sentence that only announces what follows, `具有数个特征。`; a reason whose cause is
+in the sentence before). A list question gets every item the passage enumerates (`(一)(二)(三)` sections,
 `一是…二是…`, `达成五点协议:…`), each cited on its own; a comparison gets each side's
 figure, cited, then the conclusion computed from the cited figures (units normalised) citing
 both. Long sentences are trimmed to the clauses that matter; the citation keeps the sentence."""
@@ -27,7 +28,6 @@ from youju.chat.questions import (
     expected_units,
     has_figure,
     has_quantity,
-    states_asked_kind,
 )
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
@@ -143,28 +143,11 @@ def plan(evidence: Evidence, sources: Sources, lang: str) -> list[Piece]:
             if len(items) >= 2:
                 return _list_pieces(lead, items, info)
     pieces = [Piece(_as_answer(best.text, info), (cite(best),))]
-    neighbour = _neighbour(evidence)
+    neighbour = evidence.extension
     if neighbour is not None:
         piece = Piece(_as_answer(neighbour.text, info), (cite(neighbour),))
         pieces = [piece, *pieces] if neighbour.start < best.start else [*pieces, piece]
     return pieces
-
-
-def _neighbour(evidence: Evidence) -> Candidate | None:
-    """The sentence next to the best one when the best only announces what follows or restates
-    the question (the answer is then beside it): the following one, or for a why-question whose
-    best sentence states the outcome, the one before."""
-    best = evidence.candidates[0]
-    info = evidence.question
-    # a figure or date question's best sentence that states the asked kind answers on its own
-    restates = bool(evidence.feature(0, "restates")) and not (
-        info.asks in ("number", "date") and states_asked_kind(best.text, info))
-    announces = bool(evidence.feature(0, "announces")) and not has_figure(best.text)
-    if not (restates or announces):
-        return None
-    step = -1 if restates and evidence.question.asks == "reason" else 1
-    return next((c for c in evidence.candidates if c.hit.chunk.id == best.hit.chunk.id and
-                 c.index == best.index + step), None)
 
 
 def _list_pieces(lead: Candidate, items: list[Item], info: QuestionInfo) -> list[Piece]:

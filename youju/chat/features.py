@@ -47,6 +47,15 @@ QUESTION_FEATURES = [
     "english", "asks_number", "asks_date", "asks_who_where", "asks_list", "question_length", "best_dropped",
     "attribute_absent", "best_attribute_missing", "best_attribute_word", "best_entity_ctx", "best_unit_miss",
 ]
+# Whether the answer needs the sentence before or after the best one too (a reason whose cause is
+# in the sentence before, 他主张… whose subject is named before it, an answer that runs on): the
+# best sentence and that neighbour as a pair. "nb_" is the neighbour.
+EXTEND_FEATURES = [
+    "after", "p_best", "p_nb", "score_gap", "best_type_match", "best_type_miss", "nb_type_match", "nb_type_miss",
+    "best_restates", "best_announces", "best_anaphor", "nb_anaphor", "best_opens_link", "nb_opens_link",
+    "best_ends_open", "best_length", "nb_length", "best_word", "nb_word", "nb_cos_gap", "nb_reason_cue",
+    "asks_reason", "asks_how", "asks_kind", "asks_fact", "kind_stated", "kind_beside",
+]
 # a comma or colon between digits is part of a number (5,000, 9:30), not a clause break
 CLAUSE = re.compile(r"(?:[^,，;；:：]|(?<=\d),(?=\d{3})|(?<=\d):(?=\d{2}))+[,，;；:：]?")
 _PERSON = re.compile(r"[\u4e00-\u9fff]{1,4}(书记|市长|省长|县长|主任|部长|局长|总理|主席|总统|皇帝|国王|教授|院士|先生|女士|"
@@ -67,6 +76,9 @@ _COPULA = r"(?:\s*[（(][^）)]{0,60}[）)])?[，,]?\s*(?:是|为|即|指|乃|�
 # A sentence that opens by pointing back (他主张…, 牠们的天敌…, 本鱼体呈…, 该城为…): it is about
 # the subject named before it, which it does not repeat
 _ANAPHOR = re.compile(r"^(?:[他她它牠其该此这]|本(?![次年月日届期市省县区国]))")
+# a sentence that goes on from the one before it (所以…, 但…, 后来…)
+_LINK = re.compile(r"^(?:所以|因此|因而|于是|从而|故|但|但是|然而|不过|而|并且?|此外|另外|同时|其中|后来|之后|随后|其后|最终|"
+                   r"最后|直到|直至|然后|接着|再|又|也|亦|即|例如|比如|包括)")
 _COMMON_CHARS = set("的了是在和与及或对为有个这那其之也都就而并于把被将从向由等中上下以所到")
 
 
@@ -252,6 +264,49 @@ def _neighbours(cands: Sequence[Candidate], rows: np.ndarray, word: int) -> None
         after = where.get((c.hit.chunk.doc_id, c.hit.chunk.id, c.index + 1))
         rows[i, prev] = rows[before, word] if before is not None else 0.0
         rows[i, nxt] = rows[after, word] if after is not None else 0.0
+
+
+def neighbour_of(cands: Sequence[Candidate], i: int, after: bool) -> int | None:
+    """The candidate that is the sentence right after (or before) candidate i in its passage."""
+    c, step = cands[i], 1 if after else -1
+    return next((j for j, o in enumerate(cands) if o.hit.chunk.id == c.hit.chunk.id and o.index == c.index + step),
+                None)
+
+
+def link_flags(cands: Sequence[Candidate]) -> np.ndarray:
+    """Per candidate: does it open by going on from the sentence before (所以…, 后来…), does it
+    end open (…如下：)."""
+    texts = [to_simplified(c.text).rstrip() for c in cands]
+    return np.array([[float(bool(_LINK.match(t))), float(t[-1:] in ":：,，")] for t in texts]).reshape(-1, 2)
+
+
+def may_extend(asks: str, matrix: np.ndarray, best: int, nb: int) -> bool:
+    """A figure or date answer states one figure: a best sentence that states the asked kind is
+    not joined by a neighbour stating another (到2023年…2.7万亿元 beside 到2025年…3.3万亿元)."""
+    kind = CANDIDATE_FEATURES.index("type_match")
+    return not (asks in ("number", "date") and matrix[best, kind] > 0 and matrix[nb, kind] > 0)
+
+
+def pair_row(asks: str, matrix: np.ndarray, flags: np.ndarray, scores: np.ndarray, best: int, nb: int,
+             after: bool) -> np.ndarray:
+    """EXTEND_FEATURES of the best candidate and its neighbour before or `after` it, given the
+    selector's scores and link_flags."""
+    col = CANDIDATE_FEATURES.index
+    b, n = matrix[best], matrix[nb]
+    probs = softmax(scores)
+    kind = asks in ("number", "date", "person", "place")
+    return np.array([
+        float(after), probs[best], probs[nb], scores[best] - scores[nb],
+        b[col("type_match")], b[col("type_miss")], n[col("type_match")], n[col("type_miss")],
+        b[col("restates")], b[col("announces")], b[col("anaphor")], n[col("anaphor")],
+        flags[best, 0], flags[nb, 0], flags[best, 1],
+        b[col("length")], n[col("length")], b[col("word")], n[col("word")], n[col("cos")] - b[col("cos")],
+        n[col("reason_cue")], float(asks == "reason"), float(asks == "how"),
+        float(kind), float(asks in ("fact", "list")),
+        # a figure, date, person or place asked: stated by the best sentence (it answers alone), or
+        # only by the neighbour
+        float(kind and b[col("type_match")] > 0), float(kind and not b[col("type_match")] and n[col("type_match")] > 0),
+    ])
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The fitted answer model: which sentence answers (a conditional logit over the candidates'
-features), and whether the passages answer at all (a logistic model over the question's
-features, with the probability threshold chosen on the fit split). Both are small linear
+features), whether the passages answer at all (a logistic model over the question's
+features, with the probability threshold chosen on the fit split), and whether the answer needs
+the best sentence's neighbour too (a logistic model over the pair, threshold chosen likewise). Both are small linear
 models over standardised features, stored as readable JSON (`answer_model.json`, a few
 kilobytes) and written by scripts/fit_answer_model.py, which also records how they were fitted
 and what they scored on data the fit did not see."""
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES
+from youju.chat.features import CANDIDATE_FEATURES, EXTEND_FEATURES, QUESTION_FEATURES
 from youju.errors import ModelError
 
 MODEL_FILE = "answer_model.json"
@@ -93,9 +94,12 @@ class AnswerModel:
     answerable: Scorer  # question -> logit of "the passages answer it"
     threshold: float  # answer when P(answerable) >= threshold (chosen on the fit split)
     about: dict[str, Any] = field(default_factory=dict)  # how it was fitted, on what, with what result
+    extend: Scorer | None = None  # (best, neighbour) pair -> logit of "the answer needs the neighbour too"
+    extend_threshold: float = 1.0  # add the neighbour when P >= this (chosen on the fit split)
 
     def __post_init__(self) -> None:
-        if list(self.selector.features) != CANDIDATE_FEATURES or list(self.answerable.features) != QUESTION_FEATURES:
+        if list(self.selector.features) != CANDIDATE_FEATURES or list(self.answerable.features) != QUESTION_FEATURES \
+                or (self.extend is not None and list(self.extend.features) != EXTEND_FEATURES):
             raise ValueError("the answer model was fitted on other features; run scripts/fit_answer_model.py")
 
     def select(self, matrix: np.ndarray) -> np.ndarray:
@@ -105,13 +109,21 @@ class AnswerModel:
     def p_answerable(self, question_row: np.ndarray) -> float:
         return float(1 / (1 + np.exp(-self.answerable.score(question_row))))
 
+    def p_extend(self, pair_row: np.ndarray) -> float:
+        """P(the answer needs this neighbour of the best sentence too); 0 without that part."""
+        return float(1 / (1 + np.exp(-self.extend.score(pair_row)))) if self.extend is not None else 0.0
+
     def to_dict(self) -> dict[str, Any]:
-        return {"format": 1, "selector": self.selector.to_dict(), "answerable": self.answerable.to_dict(),
-                "threshold": round(self.threshold, 6), "about": self.about}
+        out = {"format": 1, "selector": self.selector.to_dict(), "answerable": self.answerable.to_dict(),
+               "threshold": round(self.threshold, 6)}
+        if self.extend is not None:
+            out |= {"extend": self.extend.to_dict(), "extend_threshold": round(self.extend_threshold, 6)}
+        return out | {"about": self.about}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AnswerModel:
-        return cls(scorer(d["selector"]), scorer(d["answerable"]), float(d["threshold"]), dict(d.get("about", {})))
+        return cls(scorer(d["selector"]), scorer(d["answerable"]), float(d["threshold"]), dict(d.get("about", {})),
+                   scorer(d["extend"]) if "extend" in d else None, float(d.get("extend_threshold", 1.0)))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

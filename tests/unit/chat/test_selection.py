@@ -14,10 +14,18 @@ from youju.chat.candidates import Candidate, Sources, candidates
 from youju.chat.crosslingual import chinese_keywords, pinyin_index
 from youju.chat.enumerations import enumerate_items, wants_items
 from youju.chat.evidence import _asked_kind_first, _asked_places_first, gather
-from youju.chat.extractive import _as_answer
-from youju.chat.features import CANDIDATE_FEATURES, QUESTION_FEATURES, _subsequence, weigh
+from youju.chat.extractive import ExtractiveComposer, _as_answer
+from youju.chat.features import (
+    CANDIDATE_FEATURES,
+    EXTEND_FEATURES,
+    QUESTION_FEATURES,
+    _subsequence,
+    link_flags,
+    neighbour_of,
+    weigh,
+)
 from youju.chat.figures import compare_figures, figure_for
-from youju.chat.model import AnswerModel, load_model
+from youju.chat.model import AnswerModel, Linear, load_model
 from youju.chat.questions import analyse, carries_unit, expected_units, states_asked_kind
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
@@ -44,6 +52,8 @@ def test_the_shipped_model_matches_the_features() -> None:
     model = load_model()
     assert list(model.selector.features) == CANDIDATE_FEATURES
     assert list(model.answerable.features) == QUESTION_FEATURES
+    assert model.extend is not None and list(model.extend.features) == EXTEND_FEATURES
+    assert 0 < model.extend_threshold < 1
     assert 0 < model.threshold < 1 and model.about["fitted_by"] == "scripts/fit_answer_model.py"
     assert AnswerModel.from_dict(model.to_dict()).to_dict() == model.to_dict()
 
@@ -349,3 +359,43 @@ def test_a_which_places_question_needs_a_sentence_naming_the_subjects_places() -
     order = np.arange(len(cands))
     assert _asked_places_first(analyse("青禾都市圈同城化建设进展如何?"), cands, order)[1]
     assert not _asked_places_first(analyse("青禾都市圈包括哪些城市?"), cands, order)[1]
+
+
+def test_the_answer_brings_the_neighbour_the_extension_model_asks_for() -> None:
+    # invented passage: the outcome sentence opens with 所以, its cause is the sentence before
+    text = "石门水库建于1958年。上游山区连年暴雨,库区泥沙淤积严重。所以石门水库在2020年进行了清淤扩容。此后蓄水能力明显提升。"
+    cands = candidates([_hit(text)], Sources(), HashingEmbedder())
+    third = next(i for i, c in enumerate(cands) if c.text.startswith("所以"))
+    assert cands[neighbour_of(cands, third, False)].text.startswith("上游")
+    assert cands[neighbour_of(cands, third, True)].text.startswith("此后")
+    assert neighbour_of(cands, 0, False) is None
+    assert link_flags(cands)[third].tolist() == [1.0, 0.0]
+    # a hand-set extension model: add the sentence before a best sentence that opens with a link
+    extend = Linear.neutral(EXTEND_FEATURES, {"best_opens_link": 4.0, "after": -3.0}, bias=-1.0)
+    model = AnswerModel(HAND_MODEL.selector, HAND_MODEL.answerable, 0.5, {}, extend, 0.5)
+    question = "石门水库为什么在2020年进行了清淤扩容?"
+    ev = gather(question, [_hit(text)], None, HashingEmbedder(), ANSWER_ALL, model)
+    assert ev.candidates[0].text.startswith("所以") and ev.extension is not None
+    assert ev.extension.text.startswith("上游")
+    answer = ExtractiveComposer(HashingEmbedder(), "zh", ANSWER_ALL, model=model).compose(question, [_hit(text)])
+    assert answer.text.index("泥沙淤积") < answer.text.index("清淤扩容") and len(answer.citations) == 2, answer.text
+    for c in answer.citations:  # each sentence cites its own exact slice
+        assert text[c.start:c.end] == c.quote
+    # without the extension part (an older model file) the best sentence answers alone
+    alone = ExtractiveComposer(HashingEmbedder(), "zh", ANSWER_ALL, model=HAND_MODEL).compose(question, [_hit(text)])
+    assert len(alone.citations) == 1 and "泥沙" not in alone.text, alone.text
+    assert AnswerModel.from_dict(model.to_dict()).to_dict() == model.to_dict()
+
+
+def test_a_figure_answer_is_never_joined_by_a_neighbour_stating_another_figure() -> None:
+    # invented passage: two targets side by side; an extension model that always extends
+    text = "到2023年,青禾区域经济总量力争突破2.7万亿元。到2025年,青禾区域经济总量力争突破3.3万亿元。"
+    extend = Linear.neutral(EXTEND_FEATURES, {}, bias=5.0)
+    model = AnswerModel(HAND_MODEL.selector, HAND_MODEL.answerable, 0.5, {}, extend, 0.5)
+    question = "到2025年青禾区域经济总量力争突破多少?"
+    answer = ExtractiveComposer(HashingEmbedder(), "zh", ANSWER_ALL, model=model).compose(question, [_hit(text)])
+    assert "3.3万亿元" in answer.text and "2.7万亿元" not in answer.text and len(answer.citations) == 1, answer.text
+    # a question that asks no figure gets the neighbour the model asks for
+    what = ExtractiveComposer(HashingEmbedder(), "zh", ANSWER_ALL, model=model).compose(
+        "青禾区域经济总量的目标是什么?", [_hit(text)])
+    assert len(what.citations) == 2, what.text
