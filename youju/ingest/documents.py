@@ -32,7 +32,7 @@ def document_id(path_key: str, sha256: str) -> str:
     return hashlib.sha1(f"{path_key}\0{sha256}".encode()).hexdigest()[:16]
 
 
-SENTENCES_VERSION = 1  # bump when chunks' sentence spans (and so their stored vectors) change
+SENTENCES_VERSION = 2  # bump when chunks' sentence spans (and so their stored vectors) change; 2: quotations
 
 
 def chunker_key(chunking: ChunkingSettings) -> str:

@@ -1,6 +1,8 @@
 """Sentence spans for Chinese (and English) text: a sentence ends at 。！？!?；; (with any
 closing quotes or brackets kept with it), at an English full stop followed by a space, or at
-a line break. Spans are (start, end) offsets with surrounding whitespace trimmed."""
+a line break. A stop inside a quotation (“唵！自在居住在…。”) does not end the sentence when the
+quotation closes within QUOTE_SPAN characters on the same line. Spans are (start, end) offsets
+with surrounding whitespace trimmed."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ _END = re.compile(
     r"|(?<=[a-z0-9\)\]\"'])\.[\"'\)\]]*(?=\s+[A-Z\"'(\[])"  # English full stop before a capital
     r"|\n"
 )
+_OPEN, _CLOSE = "“「『", "”」』"
+QUOTE_SPAN = 200  # a quotation still open this far on is taken as unclosed: its stops end sentences
 _SOFT_BREAK = re.compile(r"[，,、：:]\s*|\s+")
 
 
@@ -24,11 +28,23 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
     end = len(text) if end is None else end
     pos = start
     for m in _END.finditer(text, start, end):
+        if m.group() != "\n" and _inside_quote(text, pos, m.end(), end):
+            continue
         if span := _stripped(text, pos, m.end()):
             yield span
         pos = m.end()
     if span := _stripped(text, pos, end):
         yield span
+
+
+def _inside_quote(text: str, start: int, at: int, end: int) -> bool:
+    """Is a Chinese quotation opened in text[start:at] still open at `at`, and closed soon after
+    on the same line?"""
+    piece = text[start:at]
+    if sum(piece.count(c) for c in _OPEN) <= sum(piece.count(c) for c in _CLOSE):
+        return False
+    ahead = text[at:min(at + QUOTE_SPAN, end)].split("\n", 1)[0]
+    return any(c in ahead for c in _CLOSE)
 
 
 def _stripped(text: str, start: int, end: int) -> tuple[int, int] | None:

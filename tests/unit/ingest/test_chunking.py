@@ -50,6 +50,21 @@ def test_closing_quotes_stay_with_their_sentence() -> None:
     assert [text[a:b] for a, b in split_sentences(text)] == ["他说:“同城化发展。”", "随后离开。", "(完)"]
 
 
+def test_a_stop_inside_a_quotation_does_not_end_the_sentence() -> None:
+    def pieces(text: str) -> list[str]:
+        return [text[a:b] for a, b in split_sentences(text)]
+
+    # a cited definition is one sentence, not two fragments ending inside the quotation
+    assert pieces("词典解释为:“一个人迅速获得财富。通常指不适应新地位的人。”其后有争议。") == [
+        "词典解释为:“一个人迅速获得财富。通常指不适应新地位的人。”", "其后有争议。"]
+    assert pieces("文件提出「三个一!四个统一」的要求。下一句。") == ["文件提出「三个一!四个统一」的要求。", "下一句。"]
+    # a quotation that never closes, or closes only on another line or too far on, does not swallow the text
+    assert pieces("标题“未闭合。后一句。") == ["标题“未闭合。", "后一句。"]
+    assert pieces("“甲。\n乙。”丙。") == ["“甲。", "乙。”", "丙。"]
+    far = "“开头。" + "很长的引文" * 50 + "。”结尾。"
+    assert pieces(far)[0] == "“开头。"
+
+
 def test_long_sentence_is_cut_at_commas_within_the_maximum() -> None:
     text = "，".join(["成都市外环铁路通过预可研审查"] * 20) + "。"
     pieces = split_long(text, (0, len(text)), 60)
