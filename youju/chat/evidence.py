@@ -136,9 +136,10 @@ def _missing_entities(info: QuestionInfo, hits: list[Hit]) -> tuple[str, ...]:
     (青禾市, 白鹭湾新区) none names at all (深圳 for 深圳市). Other names the tagger finds are too
     often mis-cut or written another way (凱薩/凱撒) to refuse on: the answerability model weighs
     them (entity_missing)."""
-    text = "".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5])
-    missing = tuple(e for e in info.entities if (e.endswith(REGION_KINDS) and len(e) > 3 and e not in text) or
-                    (e.endswith(ADMIN_KINDS) and len(core := entity_core(e)) >= 2 and core not in text))
+    # matched as simplified: traditional passages may sit under a simplified title
+    text = to_simplified("".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5]))
+    missing = tuple(e for e in info.entities if (e.endswith(REGION_KINDS) and len(e) > 3 and to_simplified(e) not in text)
+                    or (e.endswith(ADMIN_KINDS) and len(core := entity_core(e)) >= 2 and to_simplified(core) not in text))
     if info.english:  # an English question's names, by their pinyin (Changsha: no 长沙 anywhere)
         missing += tuple(f"{name} {kind}".strip() for name, kind in english_names(info.text)
                          if not named_in(name, text, kind))
@@ -150,10 +151,11 @@ def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndar
     headings, title or passage name every place or organisation of the question (a sentence
     about 江苏省 does not answer a question about 南京都市圈, however well it scores). A
     comparison names several subjects, each answered on its own: no reordering."""
-    cores = [entity_core(e) for e in info.entities]
+    cores = [to_simplified(entity_core(e)) for e in info.entities]
     if not cores or info.compare:
         return order
-    return _first(order, [all(core in c.text + c.context + c.hit.chunk.text for core in cores) for c in cands])
+    return _first(order, [all(core in to_simplified(c.text + c.context + c.hit.chunk.text) for core in cores)
+                          for c in cands])
 
 
 def _first(order: np.ndarray, about: list[bool]) -> np.ndarray:

@@ -3,7 +3,7 @@ citation are removed, and each sentence is marked supported or not. A sentence i
 when it cites something, every number in it appears in the cited text, its wording is there
 (character-bigram recall) or its meaning is (embedding cosine; only for text a model wrote),
 and it answers the question: it is about the asked subject (the question's places and
-organisations appear in it or in its cited passage's headings), and the answer holds the asked
+organisations appear in it or in its cited passage's headings or title, in either script), and the answer holds the asked
 kind of fact (a figure, a date). A quote that contains the sentence is not enough: an
 extractive answer always passes that. Citations are renumbered 1..n in order of first use."""
 
@@ -20,6 +20,7 @@ from youju.embeddings.base import Embedder
 from youju.i18n import t
 from youju.records import AnswerSentence, Citation
 from youju.text.numbers import canonical, numbers
+from youju.text.script import to_simplified
 from youju.text.tokens import content_words
 
 MIN_LEXICAL = 0.3  # share of the sentence's bigrams found in the cited text (bench/calibrate_verifier.py)
@@ -107,10 +108,11 @@ class Verifier:
         """Is the sentence about what was asked? Each place or organisation the question names
         (any one of them, for a comparison) must appear in it or in its cited passage's headings
         or title."""
-        cores = [entity_core(e) for e in question.entities]
+        # matched as simplified: a traditional sentence cites a document whose title is simplified
+        cores = [to_simplified(entity_core(e)) for e in question.entities]
         if not cores or question.english:
             return True, ""
-        where = sentence + "".join(c.quote + " ".join(c.heading_path) + c.title for c in cited)
+        where = to_simplified(sentence + "".join(c.quote + " ".join(c.heading_path) + c.title for c in cited))
         found = [core in where for core in cores]
         if any(found) if question.compare else all(found):
             return True, ""

@@ -288,6 +288,14 @@ def test_verifier_checks_that_the_answer_answers_the_question() -> None:
                     analyse("成都都市圈常住人口有多少?")).sentences[0].supported is False
     assert v.verify("成都都市圈预约挂号超过100万人次。[1]", visits,
                     analyse("成都都市圈预约挂号超过了多少人次?")).sentences[0].supported is True
+    # a traditional sentence under a simplified title (as in the DRCD corpus) is about the subject
+    county = {1: Citation(1, "c", "d", 0, 14, "全縣面積1200平方公里。", "临江县.txt", "临江县")}
+    assert v.verify("全縣面積1200平方公里。[1]", county, analyse("臨江縣的面積有多大?")).sentences[0].supported is True
+    assert v.verify("全縣面積1200平方公里。[1]", county, analyse("雲嶺縣的面積有多大?")).sentences[0].supported is False
+    # nor is the question refused as naming a place no passage names
+    ev = gather("臨江都市圈的面積有多大?", [_hit("全圈面積1200平方公里。", title="临江都市圈")], None, HashingEmbedder(),
+                ANSWER_ALL, HAND_MODEL)
+    assert ev.reason != "entity" and not ev.missing_entities
 
 
 @pytest.mark.parametrize("raw,clean", [("南\u200b京都市圈面积多大", "南京都市圈面积多大"),
