@@ -28,6 +28,7 @@ from youju.chat.questions import (
     expected_units,
     has_figure,
     has_quantity,
+    states_asked_kind,
 )
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
@@ -200,7 +201,11 @@ def _as_answer(sentence: str, info: QuestionInfo) -> str:
         else MAX_SENTENCE
     several = info.asks == "number" and sum(1 for c in _CLAUSES.findall(text) if has_quantity(c, info.numbers)) >= 2
     if len(text) > limit or several:
-        text = _trim(text, info, min(limit, len(text)), one_figure=several)
+        trimmed = _trim(text, info, min(limit, len(text)), one_figure=several)
+        # never trim away the asked figure or date the sentence states (the verifier would rightly flag it)
+        if info.asks in ("number", "date") and not states_asked_kind(trimmed, info) and states_asked_kind(text, info):
+            trimmed = _trim(text, info, min(limit, len(text)), one_figure=several, kind_only=True)
+        text = trimmed
     return text if text[-1] in _END else text.rstrip(",，:：;；…") + "。"
 
 
@@ -241,10 +246,11 @@ def _fits(clauses: list[str], first: int, last: int, limit: int) -> bool:
     return len("".join(clauses[first:last + 1])) <= limit
 
 
-def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -> str:
+def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False, kind_only: bool = False) -> str:
     """The window of clauses that best covers the question's words (widened to neighbours that
     also do, and, since an answer usually follows what the question restates, to the clause
-    after it), within `limit`; with `one_figure`, never taking in another clause's figure."""
+    after it), within `limit`; with `one_figure`, never taking in another clause's figure; with
+    `kind_only`, around a clause that states the asked kind."""
     clauses = _CLAUSES.findall(text)
     if len(clauses) < 2:
         return text
@@ -265,6 +271,8 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False) -
         return v
 
     pool = [i for i in range(len(clauses)) if has_quantity(clauses[i], info.numbers)] if one_figure else []
+    if kind_only:
+        pool = [i for i in (pool or range(len(clauses))) if states_asked_kind(clauses[i], info)] or pool
     # on a tie, a figure question takes the clause that holds a figure
     best = max(pool or range(len(clauses)), key=lambda i: (value(clauses[i]), info.asks == "number"
                                                            and has_quantity(clauses[i], info.numbers)))

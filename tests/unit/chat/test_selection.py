@@ -160,6 +160,10 @@ def test_a_trimmed_sentence_keeps_the_asked_date_and_the_reason() -> None:
     assert analyse("《书院宣言》是在哪一年签署的?").numbers == ()  # 哪一年 names no year of its own
     reason = _as_answer(paused, analyse("为什么白鹭湾新区暂停了地铁二期工程建设?"))
     assert reason.startswith("由于客流预测") and "暂停了地铁二期" in reason
+    # the window with the question's words holds another figure; the asked duration is not trimmed away
+    time_limit = "住房公积金异地转移接续要件简化为1张表，办理时限压缩至5个工作日以内。"
+    shown = _as_answer(time_limit, analyse("川渝住房公积金异地转移接续现在要多长时间办完?"))
+    assert "5个工作日" in shown and "1张表" not in shown, shown
 
 
 def test_enumerations_marked_runs_and_sub_sections() -> None:
