@@ -2,10 +2,11 @@
 citation. The sentence the fitted selector ranks first is the direct answer; it brings the
 sentence before or after it along when the fitted extension model says the answer needs that
 one too (a sentence that only announces what follows, `具有数个特征。`; a reason whose cause is
-in the sentence before). A list question gets every item the passage enumerates (`(一)(二)(三)` sections,
-`一是…二是…`, `达成五点协议:…`), each cited on its own; a comparison gets each side's
+in the sentence before). A list question gets every item the passage enumerates (`(一)(二)(三)`
+sections, `一是…二是…`, `达成五点协议:…`), each cited on its own; a comparison gets each side's
 figure, cited, then the conclusion computed from the cited figures (units normalised) citing
-both. Long sentences are trimmed to the clauses that matter; the citation keeps the sentence."""
+both. Long sentences are trimmed to the clauses that matter, never away from the asked figure
+or date; the citation keeps the sentence."""
 
 from __future__ import annotations
 

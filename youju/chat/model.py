@@ -1,10 +1,11 @@
 """The fitted answer model: which sentence answers (a conditional logit over the candidates'
-features), whether the passages answer at all (a logistic model over the question's
-features, with the probability threshold chosen on the fit split), and whether the answer needs
-the best sentence's neighbour too (a logistic model over the pair, threshold chosen likewise). Both are small linear
-models over standardised features, stored as readable JSON (`answer_model.json`, a few
-kilobytes) and written by scripts/fit_answer_model.py, which also records how they were fitted
-and what they scored on data the fit did not see."""
+features), whether the passages answer at all (a logistic model over the question's features,
+with the probability threshold chosen on the fit split), and whether the answer needs the best
+sentence's neighbour too (a logistic model over the pair, its threshold chosen likewise). All
+three are small models over standardised features (linear, or with one small hidden layer),
+stored as readable JSON (`answer_model.json`, tens of kilobytes) and written by
+scripts/fit_answer_model.py, which also records how they were fitted and what they scored on
+data the fit did not see."""
 
 from __future__ import annotations
 

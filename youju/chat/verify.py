@@ -3,9 +3,10 @@ citation are removed, and each sentence is marked supported or not. A sentence i
 when it cites something, every number in it appears in the cited text, its wording is there
 (character-bigram recall) or its meaning is (embedding cosine; only for text a model wrote),
 and it answers the question: it is about the asked subject (the question's places and
-organisations appear in it or in its cited passage's headings or title, in either script), and the answer holds the asked
-kind of fact (a figure, a date). A quote that contains the sentence is not enough: an
-extractive answer always passes that. Citations are renumbered 1..n in order of first use."""
+organisations appear in it or in its cited passage's headings or title, matched in simplified
+characters), and the answer holds the asked kind of fact (a figure, a date). A quote that
+contains the sentence is not enough: an extractive answer always passes that. Citations are
+renumbered 1..n in order of first use."""
 
 from __future__ import annotations
 
