@@ -207,7 +207,9 @@ def label(q: Question, cands: list) -> np.ndarray:
                      for c in cands])
 
 
-def pairs_of(q: Question, info, cands: list, matrix: np.ndarray) -> Pairs:
+def pairs_of(q: Question, asks: str, cands: list) -> Pairs:
+    """What the extension fit needs of a question's candidates: neighbours, whole-answer and
+    citation labels (against the gold answer and evidence sentence), link flags."""
     from youju.chat.features import link_flags, neighbour_of
     from youju.text.numbers import canonical
 
@@ -225,7 +227,7 @@ def pairs_of(q: Question, info, cands: list, matrix: np.ndarray) -> Pairs:
                                   answer in texts[before[i]] + texts[i]) for i in range(n)])
     with_after = np.array([float(right and not full[i] and after[i] >= 0 and own[i] and
                                  answer in texts[i] + texts[after[i]]) for i in range(n)])
-    return Pairs(info.asks, link_flags(cands), before, after, full, good, with_before, with_after)
+    return Pairs(asks, link_flags(cands), before, after, full, good, with_before, with_after)
 
 
 def holds(answer: str, sentence: str) -> bool:
@@ -287,7 +289,7 @@ def extract(questions: list[Question], yjs: dict, separate: bool = False) -> lis
         base = question_base(info, hits)
         assert len(base) == len(QUESTION_FEATURES)
         out.append(Example(q, weighed.matrix, label(q, weighed.candidates), base,
-                           pairs_of(q, info, weighed.candidates, weighed.matrix)))
+                           pairs_of(q, info.asks, weighed.candidates)))
         if (i + 1) % 500 == 0:
             print(f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return out
