@@ -210,12 +210,11 @@ def label(q: Question, cands: list) -> np.ndarray:
 def pairs_of(q: Question, asks: str, cands: list) -> Pairs:
     """What the extension fit needs of a question's candidates: neighbours, whole-answer and
     citation labels (against the gold answer and evidence sentence), link flags."""
-    from youju.chat.features import link_flags, neighbour_of
+    from youju.chat.features import link_flags, neighbours
     from youju.text.numbers import canonical
 
     n = len(cands)
-    before = np.array([-1 if (j := neighbour_of(cands, i, False)) is None else j for i in range(n)], dtype=int)
-    after = np.array([-1 if (j := neighbour_of(cands, i, True)) is None else j for i in range(n)], dtype=int)
+    before, after = neighbours(cands)
     texts = [canonical(c.text) for c in cands]
     answer, evidence = canonical(q.answer), canonical(q.evidence)
     right = q.answerable and not q.negative and bool(answer)
@@ -584,7 +583,7 @@ def fit_extension(exts: list[Extension], fold: list[int], seed: int) -> tuple[ob
     owner = np.array([i for i, e in enumerate(exts) for _ in e.rows])
     mean, scale = standardise(x)
     fold_of = np.array(fold)[owner]
-    best, best_value, best_probs = None, -1.0, None
+    best, best_value, best_probs, threshold = None, -1.0, None, 2.0
     for hidden in (0, 8):
         for l2 in (1e-3, 1e-2, 1e-1):
             p = np.zeros(len(y))
@@ -597,9 +596,8 @@ def fit_extension(exts: list[Extension], fold: list[int], seed: int) -> tuple[ob
             print(f"  extension hidden={hidden} l2={l2}: cross-validated whole answers + citation precision "
                   f"{value:.4f} at P >= {t:.2f}", file=sys.stderr)
             if value > best_value:
-                best, best_value, best_probs = (l2, hidden), value, probs
+                best, best_value, best_probs, threshold = (l2, hidden), value, probs, t
     assert best is not None and best_probs is not None
-    threshold, _ = _best_threshold(exts, best_probs)
     model = fit_answerable(x, y, mean, scale, best[0], best[1], seed, EXTEND_FEATURES)
     fit_result = {"l2": best[0], "hidden": best[1], "threshold": round(threshold, 4), "pairs": len(y),
                   "positive_pairs": int(y.sum()), "without": extension_outcome(exts, best_probs, 2.0),

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from helpers.scripts import load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "audit_deps", Path(__file__).resolve().parents[2] / "scripts" / "audit_deps.py")
-assert _spec and _spec.loader
-audit_deps = importlib.util.module_from_spec(_spec)
-sys.modules["audit_deps"] = audit_deps  # dataclasses look their module up there
-_spec.loader.exec_module(audit_deps)
+audit_deps = load_script("audit_deps")
 
 VULN = {"id": "GHSA-xxxx", "aliases": ["CVE-2026-1"], "fixed_in": ["1.1"]}
 

@@ -3,23 +3,15 @@ on an invented passage: the answer runs over two sentences, the gold evidence is
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
+from helpers.scripts import load_script
 
 from youju.chat.candidates import Sources, candidates
 from youju.embeddings.hashing import HashingEmbedder
 from youju.records import Chunk, Hit
 from youju.text.sentences import split_sentences
 
-_spec = importlib.util.spec_from_file_location(
-    "fit_answer_model", Path(__file__).resolve().parents[2] / "scripts" / "fit_answer_model.py")
-assert _spec and _spec.loader
-fit = importlib.util.module_from_spec(_spec)
-sys.modules["fit_answer_model"] = fit  # dataclasses look their module up there
-_spec.loader.exec_module(fit)
+fit = load_script("fit_answer_model")
 
 TEXT = "石门水库上游连年暴雨。所以库区在2020年清淤扩容。此后蓄水能力提升。"
 

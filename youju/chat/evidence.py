@@ -21,7 +21,7 @@ from youju.chat.features import (
     Weighed,
     link_flags,
     may_extend,
-    neighbour_of,
+    neighbours,
     pair_row,
     question_features,
     softmax,
@@ -123,9 +123,9 @@ def _extension(model: AnswerModel, info: QuestionInfo, ranked: Weighed, scores: 
     if model.extend is None or not ranked.candidates:
         return None
     flags = link_flags(ranked.candidates)
-    options = [(model.p_extend(pair_row(info.asks, ranked.matrix, flags, scores, 0, nb, after)), nb)
-               for after in (False, True) if (nb := neighbour_of(ranked.candidates, 0, after)) is not None
-               and may_extend(info.asks, ranked.matrix, 0, nb)]
+    before, after = neighbours(ranked.candidates)
+    options = [(model.p_extend(pair_row(info.asks, ranked.matrix, flags, scores, 0, nb, nb == after[0])), nb)
+               for nb in (int(before[0]), int(after[0])) if nb >= 0 and may_extend(info.asks, ranked.matrix, 0, nb)]
     p, nb = max(options, default=(0.0, -1))
     return ranked.candidates[nb] if nb >= 0 and p >= model.extend_threshold else None
 

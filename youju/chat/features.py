@@ -257,20 +257,20 @@ def _own_heading(c: Candidate) -> str:
 def _neighbours(cands: Sequence[Candidate], rows: np.ndarray, word: int) -> None:
     """prev_word / next_word: how much of the question the sentence before / after covers (the
     answer often follows a sentence that restates or announces it)."""
-    where = {(c.hit.chunk.doc_id, c.hit.chunk.id, c.index): i for i, c in enumerate(cands)}
     prev, nxt = CANDIDATE_FEATURES.index("prev_word"), CANDIDATE_FEATURES.index("next_word")
-    for i, c in enumerate(cands):
-        before = where.get((c.hit.chunk.doc_id, c.hit.chunk.id, c.index - 1))
-        after = where.get((c.hit.chunk.doc_id, c.hit.chunk.id, c.index + 1))
-        rows[i, prev] = rows[before, word] if before is not None else 0.0
-        rows[i, nxt] = rows[after, word] if after is not None else 0.0
+    before, after = neighbours(cands)
+    for i in range(len(cands)):
+        rows[i, prev] = rows[before[i], word] if before[i] >= 0 else 0.0
+        rows[i, nxt] = rows[after[i], word] if after[i] >= 0 else 0.0
 
 
-def neighbour_of(cands: Sequence[Candidate], i: int, after: bool) -> int | None:
-    """The candidate that is the sentence right after (or before) candidate i in its passage."""
-    c, step = cands[i], 1 if after else -1
-    return next((j for j, o in enumerate(cands) if o.hit.chunk.id == c.hit.chunk.id and o.index == c.index + step),
-                None)
+def neighbours(cands: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate, the index of the sentence right before and right after it in its
+    passage among the candidates (-1 where that sentence is not one)."""
+    where = {(c.hit.chunk.id, c.index): i for i, c in enumerate(cands)}
+    before = np.array([where.get((c.hit.chunk.id, c.index - 1), -1) for c in cands], dtype=int)
+    after = np.array([where.get((c.hit.chunk.id, c.index + 1), -1) for c in cands], dtype=int)
+    return before, after
 
 
 def link_flags(cands: Sequence[Candidate]) -> np.ndarray:

@@ -21,7 +21,7 @@ from youju.chat.features import (
     QUESTION_FEATURES,
     _subsequence,
     link_flags,
-    neighbour_of,
+    neighbours,
     weigh,
 )
 from youju.chat.figures import compare_figures, figure_for
@@ -378,9 +378,10 @@ def test_the_answer_brings_the_neighbour_the_extension_model_asks_for() -> None:
     text = "石门水库建于1958年。上游山区连年暴雨,库区泥沙淤积严重。所以石门水库在2020年进行了清淤扩容。此后蓄水能力明显提升。"
     cands = candidates([_hit(text)], Sources(), HashingEmbedder())
     third = next(i for i, c in enumerate(cands) if c.text.startswith("所以"))
-    assert cands[neighbour_of(cands, third, False)].text.startswith("上游")
-    assert cands[neighbour_of(cands, third, True)].text.startswith("此后")
-    assert neighbour_of(cands, 0, False) is None
+    before, after = neighbours(cands)
+    assert cands[before[third]].text.startswith("上游")
+    assert cands[after[third]].text.startswith("此后")
+    assert before[0] == -1 and after[-1] == -1
     assert link_flags(cands)[third].tolist() == [1.0, 0.0]
     # a hand-set extension model: add the sentence before a best sentence that opens with a link
     extend = Linear.neutral(EXTEND_FEATURES, {"best_opens_link": 4.0, "after": -3.0}, bias=-1.0)
