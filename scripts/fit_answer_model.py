@@ -182,6 +182,18 @@ def swapped(questions: list[Question], rng: random.Random, share: float = 0.4) -
     return out
 
 
+def all_questions(rng: random.Random) -> list[Question]:
+    """The sets' questions and the unanswerable ones made from them, (b) to (d)."""
+    questions = qa_questions("cmrc") + qa_questions("drcd") + sample_questions()
+    # (b): a fit question asked with its own article left out, for about half the fit questions
+    questions += [Question(q.source, q.qid + "#out", q.text, q.split, False, q.doc, exclude_own=True)
+                  for q in questions if q.answerable and q.split == "fit" and q.doc and rng.random() < 0.5]
+    # (c): about half of all answerable questions again, over their passages without the answer
+    questions += [Question(q.source, q.qid + "#cut", q.text, q.split, False, q.doc, q.answer, drop_answer=True)
+                  for q in questions if q.answerable and not q.negative and q.doc and rng.random() < 0.5]
+    return questions + swapped(questions, rng)
+
+
 # --- features -----------------------------------------------------------------------------------
 
 def engines(home: Path, work: Path):
@@ -435,14 +447,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     cache = args.work / ("features-separate.npz" if args.separate_sentences else "features.npz")
     rng = random.Random(args.seed)
-    questions = qa_questions("cmrc") + qa_questions("drcd") + sample_questions()
-    # (b): a fit question asked with its own article left out, for about half the fit questions
-    questions += [Question(q.source, q.qid + "#out", q.text, q.split, False, q.doc, exclude_own=True)
-                  for q in questions if q.answerable and q.split == "fit" and q.doc and rng.random() < 0.5]
-    # (c): about half of all answerable questions again, over their passages without the answer
-    questions += [Question(q.source, q.qid + "#cut", q.text, q.split, False, q.doc, q.answer, drop_answer=True)
-                  for q in questions if q.answerable and not q.negative and q.doc and rng.random() < 0.5]
-    questions += swapped(questions, rng)
+    questions = all_questions(rng)
     if args.limit:
         questions = rng.sample(questions, min(args.limit, len(questions)))
         cache = cache.with_name(f"{cache.stem}-{args.limit}.npz")
