@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from youju.chat.citations import strip_markers
 from youju.evaluation.evalset import GoldSpan
 from youju.text.numbers import canonical
+from youju.text.sentences import split_sentences
 
 Span = tuple[str, int, int]  # doc_id, start, end
 
@@ -109,9 +110,10 @@ def key_fact_recall(answer: str, key_facts: Sequence[str]) -> float | None:
 
 def missed_where(answer: str, quotes: Sequence[str], passages: Sequence[str], key_facts: Sequence[str]) -> str | None:
     """Where the key facts an answer leaves out are, which tells what to fix: "cut" (in the
-    sentences it cites: the shown text trimmed them away), "passage" (in a retrieved passage:
-    another sentence was chosen), "retrieval" (in none of the passages); None when nothing is
-    missing."""
+    sentences it cites: the shown text trimmed them away), "beside" (in the sentence before or
+    after a cited one, alone or together with it: the neighbour was needed or was the answer),
+    "passage" (elsewhere in a retrieved passage: another sentence was chosen), "retrieval" (in
+    none of the passages); None when nothing is missing."""
     text = normalise_for_match(strip_markers(answer))
     missing = [f for f in map(normalise_fact, key_facts) if f not in text]
     if not missing:
@@ -119,8 +121,28 @@ def missed_where(answer: str, quotes: Sequence[str], passages: Sequence[str], ke
     quoted = normalise_for_match(" ".join(quotes))
     if all(f in quoted for f in missing):
         return "cut"
+    windows = [normalise_for_match(w) for w in _with_neighbours(quotes, passages)]
+    if all(any(f in w for w in windows) for f in missing):
+        return "beside"
     read = [normalise_for_match(p) for p in passages]
     return "passage" if all(any(f in p for p in read) for f in missing) else "retrieval"
+
+
+def _with_neighbours(quotes: Sequence[str], passages: Sequence[str]) -> list[str]:
+    """Each quote found in a passage, as a pair with the sentence before it and with the one
+    after it (a quote may be a trimmed part of a sentence: the whole sentence is taken)."""
+    out = []
+    for passage in passages:
+        spans = split_sentences(passage)
+        for quote in quotes:
+            at = passage.find(quote) if quote else -1
+            if at < 0 or not spans:
+                continue
+            first = next((i for i, (_, b) in enumerate(spans) if at < b), len(spans) - 1)
+            last = next((i for i, (_, b) in enumerate(spans) if at + len(quote) <= b), len(spans) - 1)
+            out.append(passage[spans[max(first - 1, 0)][0]:spans[last][1]])
+            out.append(passage[spans[first][0]:spans[min(last + 1, len(spans) - 1)][1]])
+    return out
 
 
 def rouge_l(answer: str, reference: str | None) -> float | None:

@@ -91,7 +91,8 @@ def _below_one(r: EvalRecord, key: str) -> bool:
 
 MISSED = {  # metrics.missed_where's causes, as the report names them
     "cut": "cut from a cited sentence (the shown text trimmed it away)",
-    "passage": "in a retrieved passage (another sentence was chosen)",
+    "beside": "next to a cited sentence (the sentence before or after it holds them, alone or with it)",
+    "passage": "elsewhere in a retrieved passage (another sentence was chosen)",
     "retrieval": "in no retrieved passage",
 }
 

@@ -63,6 +63,18 @@ def test_a_missing_key_fact_is_placed_where_it_was_lost() -> None:
     assert m.missed_where("在元代[1]", quote, passages, ["元代", "明代"]) == "passage"
 
 
+def test_a_key_fact_next_to_the_cited_sentence_is_told_from_one_elsewhere() -> None:
+    passage = "韩遂女婿阎行乘夜攻击韩遂。成公英建议韩遂投靠羌人。韩遂听从。后来韩遂逝世于金城。"
+    cited = ["成公英建议韩遂投靠羌人。"]
+    answer = "成公英建议韩遂投靠羌人。[1]"
+    assert m.missed_where(answer, cited, [passage], ["阎行乘夜攻击韩遂"]) == "beside"  # the sentence before
+    assert m.missed_where(answer, cited, [passage], ["投靠羌人。韩遂听从"]) == "beside"  # runs into the next
+    assert m.missed_where(answer, cited, [passage], ["逝世于金城"]) == "passage"  # two sentences away
+    # a trimmed quote stands for its whole sentence: the neighbour is the sentence after that
+    assert m.missed_where("…投靠羌人。[1]", ["投靠羌人。"], [passage], ["韩遂听从"]) == "beside"
+    assert m.missed_where(answer, cited, ["另一段。" + passage], ["另一段"]) == "passage"
+
+
 def test_report_sorts_missed_facts_by_where_they_were_lost() -> None:
     from youju.evaluation.report import _problems
     from youju.evaluation.results import EvalRecord
