@@ -36,8 +36,10 @@ from youju.chat.questions import (
     dropped_number,
     entity_core,
     has_quantity,
+    names,
     places_named,
     states_asked_kind,
+    subject_cores,
 )
 from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
@@ -151,11 +153,10 @@ def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndar
     headings, title or passage name every place or organisation of the question (a sentence
     about 江苏省 does not answer a question about 南京都市圈, however well it scores). A
     comparison names several subjects, each answered on its own: no reordering."""
-    cores = [to_simplified(entity_core(e)) for e in info.entities]
+    cores = subject_cores(info.entities)
     if not cores or info.compare:
         return order
-    return _first(order, [all(core in to_simplified(c.text + c.context + c.hit.chunk.text) for core in cores)
-                          for c in cands])
+    return _first(order, [all(names(c.text + c.context + c.hit.chunk.text, core) for core in cores) for c in cands])
 
 
 def _first(order: np.ndarray, about: list[bool]) -> np.ndarray:
@@ -208,10 +209,11 @@ def _asked_places_first(info: QuestionInfo, cands: list[Candidate], order: np.nd
     places without the subject does not list the subject's places."""
     if info.compare or not _ASKS_PLACES.search(to_simplified(info.text)) or not len(order):
         return order, True
-    cores = [entity_core(e) for e in info.entities]
+    cores = subject_cores(info.entities)
     for k, i in enumerate(order[:within]):
         c = cands[i]
-        if all(core in c.text + c.context for core in cores) and len(places_named(c.text, cores)) >= 2:
+        if all(names(c.text + c.context, core) for core in cores) and \
+                len(places_named(to_simplified(c.text), cores)) >= 2:
             return np.concatenate([[i], np.delete(order, k)]).astype(int), True
     return order, False
 

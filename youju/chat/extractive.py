@@ -25,11 +25,12 @@ from youju.chat.questions import (
     ASKS_YEAR,
     QuestionInfo,
     carries_unit,
-    entity_core,
     expected_units,
     has_figure,
     has_quantity,
+    names,
     states_asked_kind,
+    subject_cores,
 )
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
@@ -173,11 +174,10 @@ def _comparison(evidence: Evidence, lang: str) -> list[Piece]:
     in comparable units were found) the conclusion, citing both."""
     info = evidence.question
     sides: list[tuple[str, Candidate, Figure | None]] = []
-    for e in info.entities:
-        core = entity_core(e)
-        pick = next((c for c in evidence.candidates if core in c.text and c not in [s[1] for s in sides]
+    for e, core in zip(info.entities, subject_cores(info.entities)):
+        pick = next((c for c in evidence.candidates if names(c.text, core) and c not in [s[1] for s in sides]
                      and has_figure(c.text)), None) or \
-            next((c for c in evidence.candidates if core in c.text + c.context and c not in [s[1] for s in sides]),
+            next((c for c in evidence.candidates if names(c.text + c.context, core) and c not in [s[1] for s in sides]),
                  None)
         if pick is not None:
             sides.append((e, pick, figure_for(pick.text, info)))
@@ -288,10 +288,10 @@ def _trim(text: str, info: QuestionInfo, limit: int, one_figure: bool = False, k
             break
         lo, hi = max(grown, key=lambda ab: sum(value(c) for c in clauses[ab[0]:ab[1] + 1]))
     window = "".join(clauses[lo:hi + 1])
-    cores = [entity_core(e) for e in info.entities]
+    cores = subject_cores(info.entities)
     if lead is not None and lead < lo:  # the date that dates the window, too far back to show what lies between
         window = clauses[lead].rstrip(",，;；") + "…" + window
-    elif lo > 0 and any(core in clauses[0] and core not in window for core in cores):
+    elif lo > 0 and any(names(clauses[0], core) and not names(window, core) for core in cores):
         window = clauses[0].rstrip(",，;；") + "…" + window  # keep who or what the sentence is about
     elif lo > 0:
         window = "…" + window

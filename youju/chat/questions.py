@@ -291,6 +291,18 @@ def dropped_number(text: str) -> bool:
     return bool(_DROPPED.search(text) or _BARE_UNIT.search(text) or _COUNT_LOST.search(text))
 
 
+def subject_cores(entities: Sequence[str]) -> list[str]:
+    """The places and organisations a question names, each as its core (entity_core) in
+    simplified characters: what `names` looks for."""
+    return [to_simplified(entity_core(e)) for e in entities]
+
+
+def names(text: str, core: str) -> bool:
+    """Whether a text names a subject core, read in simplified characters (a traditional
+    sentence under a simplified title names 凡尔赛宫 as 凡爾賽宮)."""
+    return core in to_simplified(text)
+
+
 def entity_core(entity: str) -> str:
     """南京都市圈 -> 南京, 深圳市 -> 深圳: the place itself, which documents name in either form."""
     for kind in REGION_KINDS:

@@ -16,12 +16,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from youju.chat.citations import bigram_recall, split_answer
-from youju.chat.questions import QuestionInfo, entity_core, states_asked_kind
+from youju.chat.questions import QuestionInfo, names, states_asked_kind, subject_cores
 from youju.embeddings.base import Embedder
 from youju.i18n import t
 from youju.records import AnswerSentence, Citation
 from youju.text.numbers import canonical, numbers
-from youju.text.script import to_simplified
 from youju.text.tokens import content_words
 
 MIN_LEXICAL = 0.3  # share of the sentence's bigrams found in the cited text (bench/calibrate_verifier.py)
@@ -110,11 +109,11 @@ class Verifier:
         (any one of them, for a comparison) must appear in it or in its cited passage's headings
         or title."""
         # matched as simplified: a traditional sentence cites a document whose title is simplified
-        cores = [to_simplified(entity_core(e)) for e in question.entities]
+        cores = subject_cores(question.entities)
         if not cores or question.english:
             return True, ""
-        where = to_simplified(sentence + "".join(c.quote + " ".join(c.heading_path) + c.title for c in cited))
-        found = [core in where for core in cores]
+        where = sentence + "".join(c.quote + " ".join(c.heading_path) + c.title for c in cited)
+        found = [names(where, core) for core in cores]
         if any(found) if question.compare else all(found):
             return True, ""
         missing = "、".join(e for e, ok in zip(question.entities, found) if not ok)

@@ -206,6 +206,10 @@ def test_the_extractive_answer_lists_compares_and_keeps_offsets() -> None:
     assert not answer.abstained and answer.text.endswith("[1][2]")
     assert "南京都市圈的面积更大" in answer.sentences[-1].text and answer.sentences[-1].supported
     assert all(text[c.start:c.end] == c.quote for c in answer.citations)
+    # the documents in traditional characters: the subjects are still found in them
+    traditional = "廣州都市圈面積2.7萬平方公里。蘇州都市圈面積2.64萬平方公里。"
+    both = composer.compose("广州都市圈和苏州都市圈哪个面积大?", [_hit(traditional)])
+    assert both.text.endswith("[1][2]") and "广州都市圈的面积更大" in both.sentences[-1].text, both.text
     five = ("九市达成五点协议:一是共建轨道上的都市圈;二是推动公交一卡通;三是统一执法标准;四是共建信息平台;五是编制交通规划。")
     listed = composer.compose("九市达成了哪几点协议?", [_hit(five)])
     assert len(listed.citations) >= 5 and "五是编制交通规划" in listed.text
