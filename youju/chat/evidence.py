@@ -167,14 +167,18 @@ def _first(order: np.ndarray, about: list[bool]) -> np.ndarray:
 
 
 _YEAR = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?=年)")
+# a year as a deadline (到2025年的目标, 截至2015年), not the end of a span (2009年到2010年, 6月至2000年)
+_DEADLINE = re.compile(r"(?<![年月日\d])(?:到|至|截至|截止到?)\s*((?:1[6-9]|20)\d\d)(?=年)")
 
 
 def _asked_year_first(info: QuestionInfo, cands: list[Candidate], order: np.ndarray) -> np.ndarray:
-    """For a figure or date question that names a year (2023年…增加值是多少): the sentences that
-    name that year go first; one about 2026's target does not answer it. A comparison's sides are
-    picked by subject: no reordering."""
-    years = _YEAR.findall(info.text)
-    if not years or info.compare or info.asks not in ("number", "date"):
+    """For a figure or date question that names a year (2023年…增加值是多少), or any question
+    about what is due by a year (到2025年的目标是什么): the sentences that name that year go
+    first; one about 2026's target does not answer it. A comparison's sides are picked by
+    subject: no reordering."""
+    text = to_simplified(info.text)
+    years = _YEAR.findall(text) if info.asks in ("number", "date") else _DEADLINE.findall(text)
+    if not years or info.compare:
         return order
     return _first(order, [all(y + "年" in c.text for y in years) for c in cands])
 

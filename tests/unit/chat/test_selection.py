@@ -13,7 +13,7 @@ from helpers.passages import composer as hand_composer
 from youju.chat.candidates import Candidate, Sources, candidates
 from youju.chat.crosslingual import chinese_keywords, pinyin_index
 from youju.chat.enumerations import enumerate_items, wants_items
-from youju.chat.evidence import _asked_kind_first, _asked_places_first, gather
+from youju.chat.evidence import _asked_kind_first, _asked_places_first, _asked_year_first, gather
 from youju.chat.extractive import ExtractiveComposer, _as_answer
 from youju.chat.features import (
     CANDIDATE_FEATURES,
@@ -219,6 +219,17 @@ def test_a_multi_figure_sentence_is_trimmed_to_the_asked_subject() -> None:
     sentence = "第三条 安居补贴标准:对博士人才给予60万元安居补贴,对硕士人才给予20万元安居补贴,对本科人才给予5万元安居补贴。"
     shown = _as_answer(sentence, analyse("白鹭湾新区对博士人才给予多少安居补贴?"))
     assert "60万元" in shown and "20万元" not in shown and shown.endswith("。")
+
+
+def test_a_question_about_what_is_due_by_a_year_is_answered_by_that_year() -> None:
+    text = "江澜都市圈规划明确了发展目标。到2025年,区域经济总量力争突破1.5万亿元。到2030年,建成现代化都市圈。"
+    cands = candidates([_hit(text)], Sources(), HashingEmbedder())
+    ranked = np.array([0, 2, 1])  # as a selector might rank them: the sentence that names 目标 first
+    assert list(_asked_year_first(analyse("江澜都市圈到2025年的目标是什么?"), cands, ranked)) == [1, 0, 2]
+    assert list(_asked_year_first(analyse("江澜都市圈到2030年要建成什么?"), cands, ranked)) == [2, 0, 1]
+    # a span of years (2021年到2025年) is not a deadline, and a year merely named is not either
+    assert list(_asked_year_first(analyse("江澜都市圈2021年到2025年做了什么?"), cands, ranked)) == [0, 2, 1]
+    assert list(_asked_year_first(analyse("江澜都市圈2025年的目标是什么?"), cands, ranked)) == [0, 2, 1]
 
 
 def test_a_figure_question_is_answered_by_a_sentence_stating_the_asked_kind_or_refused() -> None:
