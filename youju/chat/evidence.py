@@ -1,9 +1,11 @@
 """Weigh the retrieved passages before anything is said: every sentence of the top passages is
 a candidate, scored by the fitted selector (youju/chat/model.py over youju/chat/features.py),
 and the fitted answerability model decides whether the passages answer the question at all.
-Two refusals need no model: a question naming a place or organisation that no passage names,
-and a figure question whose best sentence names the asked-for figure with its number missing
-(`深圳市国土面积平方公里`). Every composer abstains on the same decision."""
+Three refusals need no model: a question naming a place or organisation that no passage names;
+a figure question whose best sentence names the asked-for figure with its number missing
+(`深圳市国土面积平方公里`); and a figure question about a subject the best sentence does not list
+among those it gives figures to (博士后, where it gives them to 博士, 硕士 and 本科). Every
+composer abstains on the same decision."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from youju.config import AnswerSettings
 from youju.embeddings.base import Embedder
 from youju.records import Hit, with_headings
 from youju.text.script import to_simplified
+from youju.text.tokens import tagged
 
 _TYPE_MATCH = CANDIDATE_FEATURES.index("type_match")
 _WORD = CANDIDATE_FEATURES.index("word")
@@ -102,7 +105,7 @@ def gather(question: str, hits: list[Hit], sources: Sources | None, embedder: Em
     ranked = Weighed([weighed.candidates[i] for i in order], weighed.matrix[order])
     scores = scores[order]
     threshold = model.threshold if settings.min_answerable < 0 else settings.min_answerable
-    missing = _missing_entities(info, hits)
+    missing = _missing_entities(info, hits) or _unlisted_subject(info, ranked, hits)
     if not ranked.candidates:
         reason = "weak"
     elif missing:
@@ -157,6 +160,25 @@ def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndar
     if not cores or info.compare:
         return order
     return _first(order, [all(names(c.text + c.context + c.hit.chunk.text, core) for core in cores) for c in cands])
+
+
+def _unlisted_subject(info: QuestionInfo, ranked: Weighed, hits: list[Hit]) -> tuple[str, ...]:
+    """For a figure question whose best sentence gives several subjects their own figures (对博士
+    人才给予60万元…,对硕士人才给予20万元…): when the question names none of those subjects but a
+    word no passage uses (博士后), that word; the sentence lists who gets what, and the asked one
+    is not among them. Words are the tagger's, so 博士 is not found in 博士后."""
+    if info.asks != "number" or info.compare or info.english or not ranked.candidates:
+        return ()
+    clauses = [c for c in CLAUSE.findall(to_simplified(ranked.candidates[0].text)) if has_quantity(c, info.numbers)]
+    words = [{w for w, _ in tagged(c) if len(w) >= 2 and not any(ch.isdigit() for ch in w)} for c in clauses]
+    own = [ws.difference(*(o for j, o in enumerate(words) if j != i)) for i, ws in enumerate(words)]
+    if sum(1 for o in own if o) < 2:
+        return ()
+    asked = {w for w, _ in tagged(to_simplified(info.text)) if len(w) >= 2}
+    if any(o & asked for o in own):
+        return ()
+    text = to_simplified("".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5]))
+    return tuple(w for w in info.attribute if len(w) >= 2 and w in asked and to_simplified(w) not in text)[:1]
 
 
 def _first(order: np.ndarray, about: list[bool]) -> np.ndarray:

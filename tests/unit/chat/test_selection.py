@@ -232,6 +232,19 @@ def test_a_question_about_what_is_due_by_a_year_is_answered_by_that_year() -> No
     assert list(_asked_year_first(analyse("江澜都市圈2025年的目标是什么?"), cands, ranked)) == [0, 2, 1]
 
 
+def test_a_figure_question_about_a_subject_the_sentence_does_not_list_is_refused() -> None:
+    composer = hand_composer()
+    text = "第五条 对引进的院士给予100万元补贴,对国家级领军人才给予80万元补贴,对省级领军人才给予50万元补贴。"
+    answer = composer.compose("对省级领军人才给予多少补贴?", [_hit(text)])
+    assert not answer.abstained and "50万元" in answer.text and "80万元" not in answer.text, answer.text
+    assert "100万元" in composer.compose("对院士给予多少补贴?", [_hit(text)]).text
+    # 市级 is named nowhere, and the sentence gives figures to 院士, 国家级 and 省级 only
+    unlisted = composer.compose("对市级领军人才给予多少补贴?", [_hit(text)])
+    assert unlisted.abstained and unlisted.text == "资料中没有找到关于“市级”的内容。", unlisted.text
+    # a question that names no subject, but nothing the passages lack either, is answered
+    assert not composer.compose("人才补贴是多少?", [_hit(text)]).abstained
+
+
 def test_a_figure_question_is_answered_by_a_sentence_stating_the_asked_kind_or_refused() -> None:
     info = analyse("白鹭湾新区现有多少人才?")
     text = "第八条 本办法由白鹭湾新区人才办负责解释,有效期5年。白鹭湾新区现有各类人才3.2万人。人才公寓500套。"
