@@ -277,6 +277,7 @@ def extract(questions: list[Question], yjs: dict, separate: bool = False) -> lis
     from youju.text.normalise import normalise_question
 
     out = []
+    own_cache: dict[str, np.ndarray] = {}  # chunk id -> its sentences embedded one by one
     doc_ids = {s: {d.source: d.id for d in yj.documents()} for s, yj in yjs.items()}
     t0 = time.perf_counter()
     for i, q in enumerate(questions):
@@ -291,10 +292,10 @@ def extract(questions: list[Question], yjs: dict, separate: bool = False) -> lis
         else:
             hits = list(yj.retrieve(text, k=5).hits)
         sources = yj.sources(search, hits)
+        if separate:  # each sentence embedded on its own instead of pooled from its passage
+            sources = replace(sources, sentence_vectors=own_vectors(yj, hits, own_cache))
         if q.drop_answer:
             hits, sources = without_answer(q, hits, sources)
-        if separate:  # each sentence embedded on its own instead of pooled from its passage
-            sources = replace(sources, sentence_vectors={})
         info = analyse(text)
         weighed = weigh(info, candidates(hits, sources, yj.embedder), sources.question_vector)
         base = question_base(info, hits)
@@ -304,6 +305,20 @@ def extract(questions: list[Question], yjs: dict, separate: bool = False) -> lis
         if (i + 1) % 500 == 0:
             print(f"  {i + 1}/{len(questions)} questions, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     return out
+
+
+def own_vectors(yj, hits: list, cache: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per hit passage, its sentences each embedded on its own (the alternative to the vectors
+    pooled from the passage's forward pass that ingest stores), embedded once per passage."""
+    from youju.text.sentences import split_sentences
+
+    todo = [h.chunk for h in hits if h.chunk.id not in cache]
+    texts = [[c.text[a:b] for a, b in (list(c.sentences) or split_sentences(c.text))] for c in todo]
+    if todo:
+        vectors = yj.embedder.embed_documents([t for group in texts for t in group])
+        for c, start, n in zip(todo, np.cumsum([0] + [len(g) for g in texts]), (len(g) for g in texts)):
+            cache[c.id] = vectors[start:start + n]
+    return {h.chunk.id: cache[h.chunk.id] for h in hits}
 
 
 # --- fitting ------------------------------------------------------------------------------------
@@ -429,7 +444,8 @@ def main() -> None:
     ap.add_argument("--home", type=Path, default=REPO / ".cache" / "fit-home", help="YOUJU_HOME with the default model")
     ap.add_argument("--work", type=Path, default=REPO / ".cache" / "fit", help="indexes and cached features")
     ap.add_argument("--refresh", action="store_true", help="recompute the features")
-    ap.add_argument("--out", type=Path, default=MODEL_OUT)
+    ap.add_argument("--out", type=Path, help=f"where to write the model (default {MODEL_OUT.relative_to(REPO)}; "
+                    "with --separate-sentences, answer_model-separate.json under --work: answering uses pooled vectors)")
     # 0.03, not the 0.05 target: at 0.04 the report split's DRCD questions came out at 0.056
     ap.add_argument("--max-false-abstention", type=float, default=0.03,
                     help="false abstention allowed on the fit split (out of fold) when choosing the threshold")
@@ -441,7 +457,10 @@ def main() -> None:
     ap.add_argument("--separate-sentences", action="store_true",
                     help="measure the alternative: embed each sentence on its own, not pooled from its passage")
     ap.add_argument("--limit", type=int, help="use a random sample of this many questions (for quick comparisons)")
+    ap.add_argument("--features-only", action="store_true",
+                    help="extract and cache the features (for bench/selector_variants.py), then stop")
     args = ap.parse_args()
+    args.out = args.out or (args.work / "answer_model-separate.json" if args.separate_sentences else MODEL_OUT)
     from youju.chat.model import AnswerModel
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -457,6 +476,9 @@ def main() -> None:
         yjs = engines(args.home, args.work)
         examples = extract(questions, yjs, args.separate_sentences)
         save_examples(cache, examples)
+    if args.features_only:
+        print(f"features of {len(examples)} questions in {cache}", file=sys.stderr)
+        return
     fit = [e for e in examples if e.q.split == "fit"]
     report = [e for e in examples if e.q.split == "report" and not e.q.negative]
     cut = [e for e in examples if e.q.split == "report" and e.q.drop_answer]

@@ -47,3 +47,23 @@ def test_the_outcome_counts_whole_answers_and_citation_precision() -> None:
     assert both == {"whole_answer": 1.0, "citation_precision": 0.5, "extended": 1.0}
     first = fit.extension_outcome([helps, costs], probs, 0.8)
     assert first == {"whole_answer": 1.0, "citation_precision": 0.75, "extended": 0.5}
+
+
+def test_separately_embedded_sentences_are_embedded_once_per_passage() -> None:
+    from types import SimpleNamespace
+
+    calls: list[list[str]] = []
+
+    class Counting(HashingEmbedder):
+        def embed_documents(self, texts, progress=None):
+            calls.append(list(texts))
+            return super().embed_documents(texts)
+
+    chunk = Chunk("c", "d", TEXT, 0, len(TEXT), (), {}, tuple(split_sentences(TEXT)))
+    hit = Hit(chunk, 1.0, 1, {"dense": 0.9}, "d.txt", "石门水库")
+    engine, cache = SimpleNamespace(embedder=Counting()), {}
+    first = fit.own_vectors(engine, [hit], cache)
+    again = fit.own_vectors(engine, [hit], cache)
+    assert len(calls) == 1 and calls[0] == [TEXT[a:b] for a, b in split_sentences(TEXT)]
+    expected = HashingEmbedder().embed_documents(calls[0])
+    assert np.allclose(first["c"], expected) and again["c"] is first["c"]
