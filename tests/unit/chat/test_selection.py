@@ -243,6 +243,9 @@ def test_a_figure_question_about_a_subject_the_sentence_does_not_list_is_refused
     assert unlisted.abstained and unlisted.text == "资料中没有找到关于“市级”的内容。", unlisted.text
     # a question that names no subject, but nothing the passages lack either, is answered
     assert not composer.compose("人才补贴是多少?", [_hit(text)]).abstained
+    # 奖励 and 资助 are amounts of money too (人才 alone would ask for a head count)
+    rewards = text.replace("补贴", "奖励")
+    assert "50万元" in composer.compose("对省级领军人才给予多少奖励?", [_hit(rewards)]).text
 
 
 def test_a_figure_question_is_answered_by_a_sentence_stating_the_asked_kind_or_refused() -> None:
