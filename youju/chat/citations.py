@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from youju.records import Chunk
-from youju.text.sentences import split_sentences
+from youju.text.sentences import inside_quote, split_sentences
 from youju.text.tokens import bigrams
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,，、]\s*\d+)*)\]|【(\d+(?:\s*[,，、]\s*\d+)*)】")
@@ -36,10 +36,19 @@ class MarkedSentence:
 
 
 def split_answer(text: str) -> list[MarkedSentence]:
-    """The answer's sentences with the numbers each cites."""
+    """The answer's sentences with the numbers each cites. A stop inside a quotation that closes
+    soon after (“…地位。通常…成绩。”[1]) does not end the sentence, as in the documents."""
     out: list[MarkedSentence] = []
+    start: int | None = None  # where a sentence still inside a quotation began
     for m in _SENTENCE.finditer(text):
-        piece = m.group(0)
+        if not m.group(0):
+            continue
+        begin = m.start() if start is None else start
+        if m.end() < len(text) and not marker_numbers(m.group(0)) and inside_quote(text, begin, m.end(), len(text)):
+            start = begin
+            continue
+        start = None
+        piece = text[begin:m.end()]
         clean = strip_markers(piece).strip()
         if clean:
             out.append(MarkedSentence(clean, list(dict.fromkeys(marker_numbers(piece)))))

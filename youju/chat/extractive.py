@@ -45,7 +45,7 @@ _UNITS = ("平方公里", "公里", "万元", "亿元", "元", "人次", "万人
           "倍", "%", "米", "分钟", "小时", "天", "年", "个", "座", "对", "名")
 # a comma between digits groups thousands (5,000): it does not end a clause
 _CLAUSES = re.compile(r"(?:[^,，;；]|(?<=\d),(?=\d{3}))+[,，;；]?")
-_END = "。！？!?；;"
+_ENDS = re.compile(r"[。！？!?；;][”’\"」』）)]*$")  # a sentence's end, with the quotation it closes
 # a cause (因此, 所以 are its consequence); 因 alone as in 因花蕾的形状…而得名, not 因素 or 因果
 _CAUSE = re.compile(r"因为|由于|原因|为了|以便|旨在|得益于|因(?![此而素子果应])")
 _YEAR = re.compile(r"\d{3,4}\s*年|[一二三四五六七八九十〇零]{2,4}年|民[国國]\s*\d{1,3}\s*年|元年")
@@ -207,7 +207,7 @@ def _as_answer(sentence: str, info: QuestionInfo) -> str:
         if info.asks in ("number", "date") and not states_asked_kind(trimmed, info) and states_asked_kind(text, info):
             trimmed = _trim(text, info, min(limit, len(text)), one_figure=several, kind_only=True)
         text = trimmed
-    return text if text[-1] in _END else text.rstrip(",，:：;；…") + "。"
+    return text if _ENDS.search(text) else text.rstrip(",，:：;；…") + "。"
 
 
 def _anchor(clauses: list[str], best: int, info: QuestionInfo, limit: int,

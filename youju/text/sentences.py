@@ -28,7 +28,7 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
     end = len(text) if end is None else end
     pos = start
     for m in _END.finditer(text, start, end):
-        if m.group() != "\n" and _inside_quote(text, pos, m.end(), end):
+        if m.group() != "\n" and inside_quote(text, pos, m.end(), end):
             continue
         if span := _stripped(text, pos, m.end()):
             yield span
@@ -37,7 +37,7 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
         yield span
 
 
-def _inside_quote(text: str, start: int, at: int, end: int) -> bool:
+def inside_quote(text: str, start: int, at: int, end: int) -> bool:
     """Is a Chinese quotation opened in text[start:at] still open at `at`, and closed soon after
     on the same line?"""
     piece = text[start:at]

@@ -10,7 +10,7 @@ from helpers.passages import hits as _hits
 from youju.chat.citations import marker_numbers, split_answer, supporting_span
 from youju.chat.conversation import Conversation, rewrite_follow_up
 from youju.chat.evidence import gather
-from youju.chat.extractive import ExtractiveComposer
+from youju.chat.extractive import ExtractiveComposer, _as_answer
 from youju.chat.questions import analyse, dropped_number, has_figure, states_asked_kind
 from youju.chat.verify import Verifier
 from youju.config import AnswerSettings
@@ -28,6 +28,16 @@ def test_markers_in_every_form() -> None:
     assert marker_numbers("a[1]b【2】c[3, 4]d[5，6]") == [1, 2, 3, 4, 5, 6]
     assert [(s.text, s.citations) for s in split_answer("面积2.7万平方公里。[1]规划由两省印发[2][3]。没有出处的一句。")] == [
         ("面积2.7万平方公里。", [1]), ("规划由两省印发。", [2, 3]), ("没有出处的一句。", [])]
+
+
+def test_a_quoted_sentence_in_an_answer_keeps_its_citation() -> None:
+    quoted = "词典解释为:“一个人迅速获得财富。通常含义即不适应新的地位。”[1]他寄出明信片,写着「希望。」[2]"
+    assert [(s.text, s.citations) for s in split_answer(quoted)] == [
+        ("词典解释为:“一个人迅速获得财富。通常含义即不适应新的地位。”", [1]), ("他寄出明信片,写着「希望。」", [2])]
+    # a quotation that never closes does not swallow the answer: its stops end sentences
+    assert [s.text for s in split_answer("他说:“好。下一句。[1]")] == ["他说:“好。", "下一句。"]
+    # the composer keeps a sentence that ends in a closing quote as it is (no stop added after it)
+    assert _as_answer("词典解释为:“一个人迅速获得财富。”", analyse("词典怎么解释?")).endswith("。”")
 
 
 def test_numbers_normalise_chinese_numerals_and_units() -> None:
