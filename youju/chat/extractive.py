@@ -101,7 +101,7 @@ class ExtractiveComposer:
         t1 = time.perf_counter()
         verified = self.verifier.verify(text, citations, evidence.question,
                                         frozenset(p.text for p in pieces if p.derived),
-                                        frozenset(p.text for p in pieces if p.continues))
+                                        frozenset(p.text for p in pieces if p.continues), [h.chunk for h in hits])
         timings["compose"] = (t1 - t0) * 1000
         timings["verify"] = (time.perf_counter() - t1) * 1000
         return Answer(question, verified.text, verified.citations, tuple(hits), False, timings,

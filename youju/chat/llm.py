@@ -142,7 +142,7 @@ class ChatComposer:
             quote = h.chunk.text[start - h.chunk.start:end - h.chunk.start]
             citations[n] = Citation(n, h.chunk.id, h.chunk.doc_id, start, end, quote, h.source, h.title,
                                     h.chunk.heading_path)
-        verified = self.verifier.verify(text, citations, info)
+        verified = self.verifier.verify(text, citations, info, passages=[h.chunk for h in hits])
         return Answer(question, verified.text, verified.citations, tuple(hits), False, {}, verified.sentences,
                       composer=self.name)
 

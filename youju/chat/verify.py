@@ -3,14 +3,15 @@ citation are removed, and each sentence is marked supported or not. A sentence i
 when it cites something, every number in it appears in the cited text, its wording is there
 (character-bigram recall) or its meaning is (embedding cosine; only for text a model wrote),
 and it answers the question: it is about the asked subject (the question's places and
-organisations appear in it or in its cited passage's headings or title, matched in simplified
-characters), and the answer holds the asked kind of fact (a figure, a date). A quote that
+organisations appear in it, in its cited passage's headings or title, or in that passage before
+the quote; matched in simplified characters), and the answer holds the asked kind of fact (a figure, a date). A quote that
 contains the sentence is not enough: an extractive answer always passes that. Citations are
 renumbered 1..n in order of first use."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +20,7 @@ from youju.chat.citations import bigram_recall, split_answer
 from youju.chat.questions import QuestionInfo, names, states_asked_kind, subject_cores
 from youju.embeddings.base import Embedder
 from youju.i18n import t
-from youju.records import AnswerSentence, Citation
+from youju.records import AnswerSentence, Chunk, Citation
 from youju.text.numbers import canonical, numbers
 from youju.text.tokens import content_words
 
@@ -52,11 +53,14 @@ class Verifier:
         self.lang = lang  # of the reasons given for unsupported sentences
 
     def verify(self, text: str, citations: dict[int, Citation], question: QuestionInfo | None = None,
-               derived: frozenset[str] = frozenset(), continuing: frozenset[str] = frozenset()) -> Verified:
+               derived: frozenset[str] = frozenset(), continuing: frozenset[str] = frozenset(),
+               passages: Sequence[Chunk] = ()) -> Verified:
         """`derived`: sentences computed from the cited ones (a comparison's conclusion): they
         must carry the cited numbers, not their wording. `continuing`: sentences that go on from
         the one before (a list's items after the sentence that announces them): about the asked
-        subject when that one is."""
+        subject when that one is. `passages`: the passages cited from, whose text before a quote
+        may name its subject."""
+        by_id = {c.id: c for c in passages}
         renumber: dict[int, int] = {}
         judged: list[_Judged] = []
         pending: list[_Judged] = []  # sentences that need the embedding check
@@ -68,7 +72,7 @@ class Verifier:
             supported, reason = self._lexical(part.text, [citations[n] for n in valid], part.text in derived)
             inherits = part.text in continuing and bool(judged) and judged[-1].supported is not False
             if supported and question is not None and part.text not in derived and not inherits:
-                supported, reason = self._about(part.text, [citations[n] for n in valid], question)
+                supported, reason = self._about(part.text, [citations[n] for n in valid], question, by_id)
             if dropped:
                 reason = (reason + "; " if reason else "") + t("why.removed", self.lang,
                                                                markers="".join(f"[{n}]" for n in dropped))
@@ -104,15 +108,17 @@ class Verifier:
             return False, t("why.not_said", self.lang)
         return None, "semantic"
 
-    def _about(self, sentence: str, cited: list[Citation], question: QuestionInfo) -> tuple[bool, str]:
+    def _about(self, sentence: str, cited: list[Citation], question: QuestionInfo,
+               passages: dict[str, Chunk]) -> tuple[bool, str]:
         """Is the sentence about what was asked? Each place or organisation the question names
-        (any one of them, for a comparison) must appear in it or in its cited passage's headings
-        or title."""
+        (any one of them, for a comparison) must appear in it, in its cited passage's headings or
+        title, or in that passage before the quote (a passage names its subject once and its
+        sentences go on about it: 江澜都市圈规划印发。再经过三年奋斗,到2025年…)."""
         # matched as simplified: a traditional sentence cites a document whose title is simplified
         cores = subject_cores(question.entities)
         if not cores or question.english:
             return True, ""
-        where = sentence + "".join(c.quote + " ".join(c.heading_path) + c.title for c in cited)
+        where = sentence + "".join(c.quote + " ".join(c.heading_path) + c.title + _before(c, passages) for c in cited)
         found = [names(where, core) for core in cores]
         if any(found) if question.compare else all(found):
             return True, ""
@@ -140,3 +146,9 @@ class Verifier:
 def _states_fact(sentence: str) -> bool:
     """A sentence with a number or at least two content words claims something."""
     return bool(numbers(sentence)) or len(content_words(re.sub(r"\s+", "", sentence))) >= 2
+
+
+def _before(c: Citation, passages: dict[str, Chunk]) -> str:
+    """The cited passage's text before the quote ("" when the passage is not known)."""
+    chunk = passages.get(c.chunk_id)
+    return chunk.text[:max(0, c.start - chunk.start)] if chunk is not None else ""

@@ -327,6 +327,21 @@ def test_verifier_checks_that_the_answer_answers_the_question() -> None:
     county = {1: Citation(1, "c", "d", 0, 14, "全縣面積1200平方公里。", "临江县.txt", "临江县")}
     assert v.verify("全縣面積1200平方公里。[1]", county, analyse("臨江縣的面積有多大?")).sentences[0].supported is True
     assert v.verify("全縣面積1200平方公里。[1]", county, analyse("雲嶺縣的面積有多大?")).sentences[0].supported is False
+    # a passage names its subject once: its later sentences are about it, the sentences of another
+    # passage are not, and a subject named only after the quote does not count
+    text = "江澜都市圈规划印发。再经过三年奋斗,到2025年区域经济总量突破1.5万亿元。"
+    chunk = Chunk("p", "d", text, 100, 100 + len(text))
+    quote = text[text.index("再经过"):]
+    later = {1: Citation(1, "p", "d", 100 + text.index(quote), 100 + len(text), quote, "d.txt", "规划")}
+    question = analyse("江澜都市圈到2025年区域经济总量要突破多少?")
+    assert v.verify(quote + "[1]", later, question, passages=[chunk]).sentences[0].supported is True
+    assert v.verify(quote + "[1]", later, question).sentences[0].supported is False  # the passage not known
+    other = Chunk("q", "d", "临川市规划印发。" + quote, 0, 8 + len(quote))
+    elsewhere = {1: Citation(1, "q", "d", 8, 8 + len(quote), quote, "d.txt", "规划")}
+    assert v.verify(quote + "[1]", elsewhere, question, passages=[other]).sentences[0].supported is False
+    first = Chunk("r", "d", quote + "江澜都市圈规划印发。", 0, len(quote) + 10)
+    before = {1: Citation(1, "r", "d", 0, len(quote), quote, "d.txt", "规划")}
+    assert v.verify(quote + "[1]", before, question, passages=[first]).sentences[0].supported is False
     # nor is the question refused as naming a place no passage names
     ev = gather("臨江都市圈的面積有多大?", [_hit("全圈面積1200平方公里。", title="临江都市圈")], None, HashingEmbedder(),
                 ANSWER_ALL, HAND_MODEL)
