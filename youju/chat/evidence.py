@@ -162,6 +162,22 @@ def _on_subject_first(info: QuestionInfo, cands: list[Candidate], order: np.ndar
     return _first(order, [all(names(c.text + c.context + c.hit.chunk.text, core) for core in cores) for c in cands])
 
 
+def figure_subjects(sentence: str, info: QuestionInfo) -> list[set[str]]:
+    """For a sentence that gives several subjects their own figures (对博士人才给予60万元…,对硕士
+    人才给予20万元…), per clause stating a figure, the tagger's words that set it apart from the
+    other such clauses ({博士}, {硕士}, …); [] when fewer than two clauses have words of their own."""
+    clauses = [c for c in CLAUSE.findall(to_simplified(sentence)) if has_quantity(c, info.numbers)]
+    words = [{w for w, _ in tagged(c) if len(w) >= 2 and not any(ch.isdigit() for ch in w)} for c in clauses]
+    own = [ws.difference(*(o for j, o in enumerate(words) if j != i)) for i, ws in enumerate(words)]
+    return own if sum(1 for o in own if o) >= 2 else []
+
+
+def names_a_subject(info: QuestionInfo, subjects: list[set[str]]) -> bool:
+    """Does the question name one of the subjects (figure_subjects) by the tagger's words?"""
+    asked = {w for w, _ in tagged(to_simplified(info.text)) if len(w) >= 2}
+    return any(s & asked for s in subjects)
+
+
 def _unlisted_subject(info: QuestionInfo, ranked: Weighed, hits: list[Hit]) -> tuple[str, ...]:
     """For a figure question whose best sentence gives several subjects their own figures (对博士
     人才给予60万元…,对硕士人才给予20万元…): when the question names none of those subjects but a
@@ -169,14 +185,10 @@ def _unlisted_subject(info: QuestionInfo, ranked: Weighed, hits: list[Hit]) -> t
     is not among them. Words are the tagger's, so 博士 is not found in 博士后."""
     if info.asks != "number" or info.compare or info.english or not ranked.candidates:
         return ()
-    clauses = [c for c in CLAUSE.findall(to_simplified(ranked.candidates[0].text)) if has_quantity(c, info.numbers)]
-    words = [{w for w, _ in tagged(c) if len(w) >= 2 and not any(ch.isdigit() for ch in w)} for c in clauses]
-    own = [ws.difference(*(o for j, o in enumerate(words) if j != i)) for i, ws in enumerate(words)]
-    if sum(1 for o in own if o) < 2:
+    subjects = figure_subjects(ranked.candidates[0].text, info)
+    if not subjects or names_a_subject(info, subjects):
         return ()
     asked = {w for w, _ in tagged(to_simplified(info.text)) if len(w) >= 2}
-    if any(o & asked for o in own):
-        return ()
     text = to_simplified("".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5]))
     return tuple(w for w in info.attribute if len(w) >= 2 and w in asked and to_simplified(w) not in text)[:1]
 

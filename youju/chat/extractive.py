@@ -18,7 +18,7 @@ from youju.chat.candidates import Candidate, Sources
 from youju.chat.composer import TextStream, abstention
 from youju.chat.conversation import Turn
 from youju.chat.enumerations import Item, enumerate_items, in_named_section, is_inline_list, wants_items
-from youju.chat.evidence import Evidence, gather
+from youju.chat.evidence import Evidence, figure_subjects, gather, names_a_subject
 from youju.chat.figures import Figure, compare_figures, figure_for
 from youju.chat.model import AnswerModel
 from youju.chat.questions import (
@@ -195,12 +195,17 @@ def _comparison(evidence: Evidence, lang: str) -> list[Piece]:
 def _as_answer(sentence: str, info: QuestionInfo) -> str:
     """The sentence as shown: long ones trimmed to the clauses that answer the question, and a
     figure question's sentence that gives several subjects their own figures (博士… 硕士…)
-    trimmed to the asked subject's clause (verbatim pieces joined by …); always ending like a
-    sentence (so the verifier, and a reader, can tell where one cited sentence stops)."""
+    trimmed to the asked subject's clause (verbatim pieces joined by …), unless the question
+    names none of them and the figures are in one unit (安居补贴是多少: every subject's figure is
+    the answer); always ending like
+    a sentence (so the verifier, and a reader, can tell where one cited sentence stops)."""
     text = sentence.strip()
     limit = MAX_SENTENCE * 3 // 2 if info.kind == "list" else MAX_FIGURE_SENTENCE if info.asks in ("number", "date") \
         else MAX_SENTENCE
     several = info.asks == "number" and sum(1 for c in _CLAUSES.findall(text) if has_quantity(c, info.numbers)) >= 2
+    if several and _same_unit(text, info) and (subjects := figure_subjects(text, info)) and \
+            not names_a_subject(info, subjects):
+        several = False  # no subject asked among those the sentence gives figures to
     if len(text) > limit or several:
         trimmed = _trim(text, info, min(limit, len(text)), one_figure=several)
         # never trim away the asked figure or date the sentence states (the verifier would rightly flag it)
@@ -208,6 +213,13 @@ def _as_answer(sentence: str, info: QuestionInfo) -> str:
             trimmed = _trim(text, info, min(limit, len(text)), one_figure=several, kind_only=True)
         text = trimmed
     return text if _ENDS.search(text) else text.rstrip(",，:：;；…") + "。"
+
+
+def _same_unit(sentence: str, info: QuestionInfo) -> bool:
+    """Do the sentence's figures come in one unit (60万元, 20万元, 5万元: one measure for several
+    subjects, not 86万人 and 59% about one)?"""
+    figures = [f for c in _CLAUSES.findall(sentence) if (f := figure_for(c, info)) is not None]
+    return len(figures) >= 2 and len({f.unit for f in figures}) == 1
 
 
 def _anchor(clauses: list[str], best: int, info: QuestionInfo, limit: int,

@@ -219,6 +219,15 @@ def test_a_multi_figure_sentence_is_trimmed_to_the_asked_subject() -> None:
     sentence = "第三条 安居补贴标准:对博士人才给予60万元安居补贴,对硕士人才给予20万元安居补贴,对本科人才给予5万元安居补贴。"
     shown = _as_answer(sentence, analyse("白鹭湾新区对博士人才给予多少安居补贴?"))
     assert "60万元" in shown and "20万元" not in shown and shown.endswith("。")
+    # a question that names none of the subjects is answered with every subject's figure
+    every = _as_answer(sentence, analyse("白鹭湾新区的安居补贴是多少?"))
+    assert all(f in every for f in ("60万元", "20万元", "5万元")), every
+    # figures of different measures are not several subjects': the asked one is still picked
+    bus = _as_answer("开通跨市公交线路24条,日均客流量3.6万人次。", analyse("跨市公交线路有多少条?"))
+    assert "24条" in bus and "3.6万" not in bus, bus
+    pupils = _as_answer("深圳市外来人口随迁子女达86万人,深圳市将59%的义务教育学位提供给了外来人口随迁子女。",
+                        analyse("深圳有多少外来人口随迁子女?"))
+    assert "86万人" in pupils and "59%" not in pupils, pupils
 
 
 def test_a_question_about_what_is_due_by_a_year_is_answered_by_that_year() -> None:
