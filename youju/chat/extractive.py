@@ -197,8 +197,8 @@ def _as_answer(sentence: str, info: QuestionInfo) -> str:
     figure question's sentence that gives several subjects their own figures (博士… 硕士…)
     trimmed to the asked subject's clause (verbatim pieces joined by …), unless the question
     names none of them and the figures are in one unit (安居补贴是多少: every subject's figure is
-    the answer); always ending like
-    a sentence (so the verifier, and a reader, can tell where one cited sentence stops)."""
+    the answer); always ending like a sentence (so the verifier, and a reader, can tell where one
+    cited sentence stops)."""
     text = sentence.strip()
     limit = MAX_SENTENCE * 3 // 2 if info.kind == "list" else MAX_FIGURE_SENTENCE if info.asks in ("number", "date") \
         else MAX_SENTENCE
