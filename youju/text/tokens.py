@@ -7,6 +7,7 @@ given back as they were written."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from youju.text.script import to_simplified
 from youju.text.segmenter import Segmenter
@@ -49,15 +50,20 @@ _segmenter = Segmenter([(w, 2_000_000, "n") for w in DOMAIN_WORDS] + [(w, 2_000_
 
 def tagged(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech) pairs from jieba's tagger (ns: place, nt: organisation, ...)."""
+    return list(_tagged(text))
+
+
+@lru_cache(maxsize=4096)  # answering tags the same questions and corpus sentences again and again
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     folded = to_simplified(text)
     pairs = _segmenter.tag(folded)
     if folded == text:
-        return pairs
+        return tuple(pairs)
     out, at = [], 0
     for word, flag in pairs:  # the tagger's words cover the text in order
         out.append((text[at:at + len(word)], flag))
         at += len(word)
-    return out if at == len(text) else _segmenter.tag(text)
+    return tuple(out if at == len(text) else _segmenter.tag(text))
 
 
 def _cut(text: str, search_mode: bool) -> list[str]:
