@@ -3,8 +3,8 @@ citation are removed, and each sentence is marked supported or not. A sentence i
 when it cites something, every number in it appears in the cited text, its wording is there
 (character-bigram recall) or its meaning is (embedding cosine; only for text a model wrote),
 and it answers the question: it is about the asked subject (the question's places and
-organisations appear in it, in its cited passage's headings or title, or in that passage before
-the quote; matched in simplified characters), and the answer holds the asked kind of fact (a
+organisations appear in it, in its cited passage's headings or title, or in the retrieved text
+just before the quote; matched in simplified characters), and the answer holds the asked kind of fact (a
 figure, a date). A quote that contains the sentence is not enough: an extractive answer always
 passes that. Citations are renumbered 1..n in order of first use."""
 
@@ -25,6 +25,7 @@ from youju.text.numbers import canonical, numbers
 from youju.text.tokens import content_words
 
 MIN_LEXICAL = 0.3  # share of the sentence's bigrams found in the cited text (bench/calibrate_verifier.py)
+NEAR = 300  # characters before a quote in which its passage may name the subject
 MIN_SEMANTIC = 0.91  # e5 cosines are compressed: unrelated Chinese text often scores 0.8
 
 
@@ -58,9 +59,8 @@ class Verifier:
         """`derived`: sentences computed from the cited ones (a comparison's conclusion): they
         must carry the cited numbers, not their wording. `continuing`: sentences that go on from
         the one before (a list's items after the sentence that announces them): about the asked
-        subject when that one is. `passages`: the passages cited from, whose text before a quote
-        may name its subject."""
-        by_id = {c.id: c for c in passages}
+        subject when that one is. `passages`: the retrieved passages, whose text just before a
+        quote may name its subject."""
         renumber: dict[int, int] = {}
         judged: list[_Judged] = []
         pending: list[_Judged] = []  # sentences that need the embedding check
@@ -72,7 +72,7 @@ class Verifier:
             supported, reason = self._lexical(part.text, [citations[n] for n in valid], part.text in derived)
             inherits = part.text in continuing and bool(judged) and judged[-1].supported is not False
             if supported and question is not None and part.text not in derived and not inherits:
-                supported, reason = self._about(part.text, [citations[n] for n in valid], question, by_id)
+                supported, reason = self._about(part.text, [citations[n] for n in valid], question, passages)
             if dropped:
                 reason = (reason + "; " if reason else "") + t("why.removed", self.lang,
                                                                markers="".join(f"[{n}]" for n in dropped))
@@ -109,11 +109,12 @@ class Verifier:
         return None, "semantic"
 
     def _about(self, sentence: str, cited: list[Citation], question: QuestionInfo,
-               passages: dict[str, Chunk]) -> tuple[bool, str]:
+               passages: Sequence[Chunk]) -> tuple[bool, str]:
         """Is the sentence about what was asked? Each place or organisation the question names
         (any one of them, for a comparison) must appear in it, in its cited passage's headings or
-        title, or in that passage before the quote (a passage names its subject once and its
-        sentences go on about it: 江澜都市圈规划印发。再经过三年奋斗,到2025年…)."""
+        title, or in the document's retrieved text within NEAR characters before the quote (a
+        passage names its subject once and its sentences go on about it: 江澜都市圈规划印发。再经过
+        三年奋斗,到2025年…)."""
         # matched as simplified: a traditional sentence cites a document whose title is simplified
         cores = subject_cores(question.entities)
         if not cores or question.english:
@@ -148,7 +149,9 @@ def _states_fact(sentence: str) -> bool:
     return bool(numbers(sentence)) or len(content_words(re.sub(r"\s+", "", sentence))) >= 2
 
 
-def _before(c: Citation, passages: dict[str, Chunk]) -> str:
-    """The cited passage's text before the quote ("" when the passage is not known)."""
-    chunk = passages.get(c.chunk_id)
-    return chunk.text[:max(0, c.start - chunk.start)] if chunk is not None else ""
+def _before(c: Citation, passages: Sequence[Chunk]) -> str:
+    """The retrieved text of the cited document in the NEAR characters before the quote: the
+    passage it is cited from, and one that ends just before it (a passage may begin right
+    after the sentence that names the subject)."""
+    return "".join(p.text[max(0, c.start - NEAR - p.start):max(0, c.start - p.start)] for p in passages
+                   if p.doc_id == c.doc_id and p.start < c.start and p.end >= c.start - NEAR)

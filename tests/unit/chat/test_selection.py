@@ -351,6 +351,15 @@ def test_verifier_checks_that_the_answer_answers_the_question() -> None:
     first = Chunk("r", "d", quote + "江澜都市圈规划印发。", 0, len(quote) + 10)
     before = {1: Citation(1, "r", "d", 0, len(quote), quote, "d.txt", "规划")}
     assert v.verify(quote + "[1]", before, question, passages=[first]).sentences[0].supported is False
+    # the cited passage begins with the quote, and the retrieved passage just before names the subject
+    starts = Chunk("s", "d", quote, 500, 500 + len(quote))
+    cited = {1: Citation(1, "s", "d", 500, 500 + len(quote), quote, "d.txt", "规划")}
+    near = Chunk("n", "d", "江澜都市圈规划印发。", 400, 410)
+    assert v.verify(quote + "[1]", cited, question, passages=[near, starts]).sentences[0].supported is True
+    far = Chunk("f", "d", "江澜都市圈规划印发。", 0, 10)  # 490 characters before: another part of the document
+    elsewhere_doc = Chunk("n", "e", "江澜都市圈规划印发。", 400, 410)
+    for passages in ([far, starts], [elsewhere_doc, starts]):
+        assert v.verify(quote + "[1]", cited, question, passages=passages).sentences[0].supported is False
     # nor is the question refused as naming a place no passage names
     ev = gather("臨江都市圈的面積有多大?", [_hit("全圈面積1200平方公里。", title="临江都市圈")], None, HashingEmbedder(),
                 ANSWER_ALL, HAND_MODEL)
