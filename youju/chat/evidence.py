@@ -105,7 +105,8 @@ def gather(question: str, hits: list[Hit], sources: Sources | None, embedder: Em
     ranked = Weighed([weighed.candidates[i] for i in order], weighed.matrix[order])
     scores = scores[order]
     threshold = model.threshold if settings.min_answerable < 0 else settings.min_answerable
-    missing = _missing_entities(info, hits) or _unlisted_subject(info, ranked, hits)
+    read = _passages_text(hits)
+    missing = _missing_entities(info, read) or _unlisted_subject(info, ranked, read)
     if not ranked.candidates:
         reason = "weak"
     elif missing:
@@ -135,14 +136,19 @@ def _extension(model: AnswerModel, info: QuestionInfo, ranked: Weighed, scores: 
     return ranked.candidates[nb] if nb >= 0 and p >= model.extend_threshold else None
 
 
-def _missing_entities(info: QuestionInfo, hits: list[Hit]) -> tuple[str, ...]:
+def _passages_text(hits: list[Hit]) -> str:
+    """The top passages with their headings and titles, as folded to simplified characters
+    (traditional passages may sit under a simplified title): what a refusal for a name no
+    passage uses reads."""
+    return to_simplified("".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5]))
+
+
+def _missing_entities(info: QuestionInfo, text: str) -> tuple[str, ...]:
     """The regions the question names (上海都市圈, 长株潭城市群) that no retrieved passage, heading
     or title names in that form (上海都市圈 is not 上海), and the cities, districts and counties
     (青禾市, 白鹭湾新区) none names at all (深圳 for 深圳市). Other names the tagger finds are too
     often mis-cut or written another way (凱薩/凱撒) to refuse on: the answerability model weighs
-    them (entity_missing)."""
-    # matched as simplified: traditional passages may sit under a simplified title
-    text = to_simplified("".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5]))
+    them (entity_missing). `text`: _passages_text of the hits."""
     missing = tuple(e for e in info.entities if (e.endswith(REGION_KINDS) and len(e) > 3 and to_simplified(e) not in text)
                     or (e.endswith(ADMIN_KINDS) and len(core := entity_core(e)) >= 2 and to_simplified(core) not in text))
     if info.english:  # an English question's names, by their pinyin (Changsha: no 长沙 anywhere)
@@ -174,22 +180,27 @@ def figure_subjects(sentence: str, info: QuestionInfo) -> list[set[str]]:
 
 def names_a_subject(info: QuestionInfo, subjects: list[set[str]]) -> bool:
     """Does the question name one of the subjects (figure_subjects) by the tagger's words?"""
-    asked = {w for w, _ in tagged(to_simplified(info.text)) if len(w) >= 2}
+    asked = _asked_words(info)
     return any(s & asked for s in subjects)
 
 
-def _unlisted_subject(info: QuestionInfo, ranked: Weighed, hits: list[Hit]) -> tuple[str, ...]:
+def _asked_words(info: QuestionInfo) -> set[str]:
+    """The question's words of two characters or more, as the tagger cuts them (博士后, not 博士)."""
+    return {w for w, _ in tagged(to_simplified(info.text)) if len(w) >= 2}
+
+
+def _unlisted_subject(info: QuestionInfo, ranked: Weighed, text: str) -> tuple[str, ...]:
     """For a figure question whose best sentence gives several subjects their own figures (对博士
     人才给予60万元…,对硕士人才给予20万元…): when the question names none of those subjects but a
     word no passage uses (博士后), that word; the sentence lists who gets what, and the asked one
-    is not among them. Words are the tagger's, so 博士 is not found in 博士后."""
+    is not among them. Words are the tagger's, so 博士 is not found in 博士后. `text`:
+    _passages_text of the hits."""
     if info.asks != "number" or info.compare or info.english or not ranked.candidates:
         return ()
     subjects = figure_subjects(ranked.candidates[0].text, info)
     if not subjects or names_a_subject(info, subjects):
         return ()
-    asked = {w for w, _ in tagged(to_simplified(info.text)) if len(w) >= 2}
-    text = to_simplified("".join(with_headings(h.chunk.heading_path, h.chunk.text) + h.title for h in hits[:5]))
+    asked = _asked_words(info)
     return tuple(w for w in info.attribute if len(w) >= 2 and w in asked and to_simplified(w) not in text)[:1]
 
 

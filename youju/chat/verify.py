@@ -4,9 +4,9 @@ when it cites something, every number in it appears in the cited text, its wordi
 (character-bigram recall) or its meaning is (embedding cosine; only for text a model wrote),
 and it answers the question: it is about the asked subject (the question's places and
 organisations appear in it, in its cited passage's headings or title, or in the retrieved text
-just before the quote; matched in simplified characters), and the answer holds the asked kind of fact (a
-figure, a date). A quote that contains the sentence is not enough: an extractive answer always
-passes that. Citations are renumbered 1..n in order of first use."""
+just before the quote; matched in simplified characters), and the answer holds the asked kind
+of fact (a figure, a date). A quote that contains the sentence is not enough: an extractive
+answer always passes that. Citations are renumbered 1..n in order of first use."""
 
 from __future__ import annotations
 
