@@ -107,14 +107,12 @@ def main() -> None:
         mean, scale = fit.standardise(np.concatenate([e.matrix for e in fitset if len(e.matrix)]))
         folds = fit.folds(fitset)
         for hidden in (16, 0):
-            hits = [fit.top1(e, selector) for k in range(5)
-                    for selector in [fit.fit_selector([e for e, f in zip(fitset, folds) if f != k], 0.01, mean, scale,
-                                                      hidden, args.seed)]
-                    for e, f in zip(fitset, folds) if f == k and e.labels.any()]
+            oof = fit.out_of_fold(fitset, folds, 0.01, mean, scale, hidden, args.seed)
             selector = fit.fit_selector(fitset, 0.01, mean, scale, hidden, args.seed)
-            cells = [np.mean([fit.top1(e, selector) for e in report if source in (None, e.q.source)])
-                     for source in (None, "cmrc", "drcd", "sample")]
-            print(f"| {name} | {f'{hidden} hidden' if hidden else 'linear'} | {np.mean(hits):.3f} | "
+            cells = [fit.top1_rate(group, [selector.score(e.matrix) for e in group])
+                     for source in (None, "cmrc", "drcd", "sample")
+                     for group in [[e for e in report if source in (None, e.q.source)]]]
+            print(f"| {name} | {f'{hidden} hidden' if hidden else 'linear'} | {fit.top1_rate(fitset, oof):.3f} | "
                   + " | ".join(f"{v:.3f}" for v in cells) + " |", flush=True)
     print(f"\n{time.perf_counter() - t0:.0f} s")
 

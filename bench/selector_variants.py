@@ -41,27 +41,11 @@ def log_softmax(s: np.ndarray) -> np.ndarray:
     return s - np.log(np.exp(s).sum())
 
 
-def oof_scores(fitset: list, seed: int, mean: np.ndarray, scale: np.ndarray) -> list[np.ndarray]:
-    folds = fit.folds(fitset)
-    out: list[np.ndarray] = [np.zeros(0)] * len(fitset)
-    for k in range(5):
-        selector = fit.fit_selector([e for e, f in zip(fitset, folds) if f != k], L2, mean, scale, HIDDEN, seed)
-        for i, (e, f) in enumerate(zip(fitset, folds)):
-            if f == k:
-                out[i] = selector.score(e.matrix) if len(e.matrix) else np.zeros(0)
-    return out
-
-
-def top1(examples: list, scores: list[np.ndarray]) -> float:
-    pairs = [(e, s) for e, s in zip(examples, scores) if e.labels.any()]
-    return float(np.mean([e.labels[int(np.argmax(s))] for e, s in pairs]))
-
-
 def report_cells(report: list, scores: list[np.ndarray]) -> str:
     cells = []
     for source in (None, "cmrc", "drcd", "sample"):
         group = [(e, s) for e, s in zip(report, scores) if source in (None, e.q.source)]
-        cells.append(f"{top1([e for e, _ in group], [s for _, s in group]):.3f}")
+        cells.append(f"{fit.top1_rate([e for e, _ in group], [s for _, s in group]):.3f}")
     return " | ".join(cells)
 
 
@@ -72,11 +56,7 @@ def abstention(fitset: list, oof: list[np.ndarray], selector, examples: list, se
     qx = fit.question_rows(fitset, oof)
     qy = np.array([1.0 if e.q.answerable and not e.q.negative else 0.0 for e in fitset])
     mean, scale = fit.standardise(qx)
-    folds = fit.folds(fitset)
-    p = np.zeros(len(qy))
-    for k in range(5):
-        train = np.array([f != k for f in folds])
-        p[~train] = fit.p_of(fit.fit_answerable(qx[train], qy[train], mean, scale, L2, 8, seed), qx[~train])
+    p = fit.p_out_of_fold(qx, qy, np.array(fit.folds(fitset)), mean, scale, L2, 8, seed)
     threshold = fit.choose_threshold(p, qy, 0.03)
     model = fit.fit_answerable(qx, qy, mean, scale, L2, 8, seed)
     report = [e for e in examples if e.q.split == "report"]
@@ -110,9 +90,9 @@ def vectors(work: Path, questions: list, seed: int) -> None:
         fitset = [e for e in examples if e.q.split == "fit"]
         report = [e for e in examples if e.q.split == "report" and not e.q.negative]
         mean, scale = fit.standardise(np.concatenate([e.matrix for e in fitset if len(e.matrix)]))
-        oof = oof_scores(fitset, seed, mean, scale)
+        oof = fit.out_of_fold(fitset, fit.folds(fitset), L2, mean, scale, HIDDEN, seed)
         selector = fit.fit_selector(fitset, L2, mean, scale, HIDDEN, seed)
-        print(f"| {name} | {top1(fitset, oof):.3f} | {report_cells(report, [selector.score(e.matrix) for e in report])}"
+        print(f"| {name} | {fit.top1_rate(fitset, oof):.3f} | {report_cells(report, [selector.score(e.matrix) for e in report])}"
               f" | {abstention(fitset, oof, selector, examples, seed)} |", flush=True)
 
 
@@ -126,12 +106,12 @@ def ensembles(work: Path, questions: list, seed: int, seeds: int) -> None:
     oof_sum = [np.zeros(len(e.labels)) for e in fitset]
     report_sum = [np.zeros(len(e.labels)) for e in report]
     for n in range(1, seeds + 1):
-        oof = oof_scores(fitset, seed + n - 1, mean, scale)
+        oof = fit.out_of_fold(fitset, fit.folds(fitset), L2, mean, scale, HIDDEN, seed + n - 1)
         selector = fit.fit_selector(fitset, L2, mean, scale, HIDDEN, seed + n - 1)
         oof_sum = [t + log_softmax(s) if len(s) else t for t, s in zip(oof_sum, oof)]
         report_sum = [t + log_softmax(selector.score(e.matrix)) if len(e.labels) else t
                       for t, e in zip(report_sum, report)]
-        print(f"| {n} | {top1(fitset, oof_sum):.3f} | {report_cells(report, report_sum)} |", flush=True)
+        print(f"| {n} | {fit.top1_rate(fitset, oof_sum):.3f} | {report_cells(report, report_sum)} |", flush=True)
 
 
 def main() -> None:

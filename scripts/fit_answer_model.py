@@ -424,8 +424,32 @@ def p_of(scorer, x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-scorer.score(x)))
 
 
-def top1(e: Example, selector) -> bool:
-    return bool(e.labels[int(np.argmax(selector.score(e.matrix)))]) if len(e.labels) else False
+def p_out_of_fold(x: np.ndarray, y: np.ndarray, fold: np.ndarray, mean: np.ndarray, scale: np.ndarray, l2: float,
+                  hidden: int, seed: int, names: list[str] | None = None) -> np.ndarray:
+    """Each row's probability by the logistic model (fit_answerable) fitted on the other folds."""
+    p = np.zeros(len(y))
+    for k in range(5):
+        train = fold != k
+        p[~train] = p_of(fit_answerable(x[train], y[train], mean, scale, l2, hidden, seed, names), x[~train])
+    return p
+
+
+def out_of_fold(examples: list[Example], fold: list[int], l2: float, mean: np.ndarray, scale: np.ndarray,
+                hidden: int, seed: int) -> list[np.ndarray]:
+    """Each example's candidate scores by the selector fitted on the other folds."""
+    out: list[np.ndarray] = [np.zeros(0)] * len(examples)
+    for k in range(5):
+        selector = fit_selector([e for e, f in zip(examples, fold) if f != k], l2, mean, scale, hidden, seed)
+        for i, (e, f) in enumerate(zip(examples, fold)):
+            if f == k:
+                out[i] = selector.score(e.matrix) if len(e.matrix) else np.zeros(0)
+    return out
+
+
+def top1_rate(examples: list[Example], scores: list[np.ndarray]) -> float:
+    """Share of the examples with an answer among their candidates whose top-scored one holds it."""
+    hits = [bool(e.labels[int(np.argmax(s))]) for e, s in zip(examples, scores) if e.labels.any()]
+    return sum(hits) / max(len(hits), 1)
 
 
 def folds(examples: list[Example], k: int = 5) -> list[int]:
@@ -489,41 +513,23 @@ def main() -> None:
     all_x = np.concatenate([e.matrix for e in fit if len(e.matrix)])
     mean, scale = standardise(all_x)
     fold = folds(fit)
-    best, best_acc = (0.0, 0), -1.0
+    best, best_acc, oof = (0.0, 0), -1.0, []  # oof: the chosen selector's out-of-fold scores, for what follows
     for hidden in args.hidden:
         for l2 in (1e-4, 1e-3, 1e-2):
-            hits = 0
-            total = 0
-            for k in range(5):
-                train = [e for e, f in zip(fit, fold) if f != k]
-                test = [e for e, f in zip(fit, fold) if f == k and e.labels.any()]
-                selector = fit_selector(train, l2, mean, scale, hidden, args.seed)
-                hits += sum(top1(e, selector) for e in test)
-                total += len(test)
-            print(f"  selector hidden={hidden} l2={l2}: cross-validated top-1 {hits / total:.3f}", file=sys.stderr)
-            if hits / total > best_acc:
-                best, best_acc = (l2, hidden), hits / total
+            scores = out_of_fold(fit, fold, l2, mean, scale, hidden, args.seed)
+            acc = top1_rate(fit, scores)
+            print(f"  selector hidden={hidden} l2={l2}: cross-validated top-1 {acc:.3f}", file=sys.stderr)
+            if acc > best_acc:
+                best, best_acc, oof = (l2, hidden), acc, scores
     best_l2, best_hidden = best
-    # out-of-fold selector scores for the answerability model
-    oof: list[np.ndarray] = [np.zeros(0)] * len(fit)
-    for k in range(5):
-        selector = fit_selector([e for e, f in zip(fit, fold) if f != k], best_l2, mean, scale, best_hidden, args.seed)
-        for i, (e, f) in enumerate(zip(fit, fold)):
-            if f == k:
-                oof[i] = selector.score(e.matrix) if len(e.matrix) else np.zeros(0)
     w_sel = fit_selector(fit, best_l2, mean, scale, best_hidden, args.seed)
     qx = question_rows(fit, oof)
     qy = np.array([1.0 if e.q.answerable and not e.q.negative else 0.0 for e in fit])
     qmean, qscale = standardise(qx)
-    qfold = folds(fit)
     best_ans, best_ar = (1e-3, 0), -1.0
     for hidden in args.answer_hidden:
         for l2 in (1e-3, 1e-2):
-            p_oof = np.zeros(len(qy))
-            for k in range(5):
-                train = np.array([f != k for f in qfold])
-                p_oof[~train] = p_of(fit_answerable(qx[train], qy[train], qmean, qscale, l2, hidden, args.seed),
-                                     qx[~train])
+            p_oof = p_out_of_fold(qx, qy, np.array(fold), qmean, qscale, l2, hidden, args.seed)
             t = choose_threshold(p_oof, qy, args.max_false_abstention)
             ar = float((p_oof[qy == 0] < t).mean())
             print(f"  answerable hidden={hidden} l2={l2}: cross-validated abstain recall {ar:.3f} at false "
@@ -613,11 +619,7 @@ def fit_extension(exts: list[Extension], fold: list[int], seed: int) -> tuple[ob
     best, best_value, best_probs, threshold = None, -1.0, None, 2.0
     for hidden in (0, 8):
         for l2 in (1e-3, 1e-2, 1e-1):
-            p = np.zeros(len(y))
-            for k in range(5):
-                train = fold_of != k
-                p[~train] = p_of(fit_answerable(x[train], y[train], mean, scale, l2, hidden, seed, EXTEND_FEATURES),
-                                 x[~train])
+            p = p_out_of_fold(x, y, fold_of, mean, scale, l2, hidden, seed, EXTEND_FEATURES)
             probs = [p[owner == i] for i in range(len(exts))]
             t, value = _best_threshold(exts, probs)
             print(f"  extension hidden={hidden} l2={l2}: cross-validated whole answers + citation precision "
@@ -659,14 +661,13 @@ def evaluate(model, report: list[Example], made: dict[str, list[Example]], p_fit
             continue
         answerable = [e for e in group if e.labels.any()]
         scores = [model.select(e.matrix) for e in group]
-        top = sum(bool(e.labels[int(np.argmax(s))]) for e, s in zip(group, scores) if e.labels.any())
         rows = question_rows(group, scores)
         p = np.array([model.p_answerable(r) for r in rows])
         y = np.array([1.0 if e.q.answerable else 0.0 for e in group])
         exts = extensions(group, scores)
         probs = [np.array([model.p_extend(r) for r in x.rows]) for x in exts]
         out[f"report_{source}"] = {"questions": len(group), "with_answer_in_top5": len(answerable),
-                                   "selector_top1": round(top / max(len(answerable), 1), 4),
+                                   "selector_top1": round(top1_rate(group, scores), 4),
                                    **_abstention(p, y, model.threshold),
                                    "best_sentence_only": extension_outcome(exts, probs, 2.0),
                                    "with_extension": extension_outcome(exts, probs, model.extend_threshold)}
