@@ -16,8 +16,6 @@ rule places a figure or date by its kind).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import re
 import sys
 from dataclasses import dataclass
 
@@ -27,14 +25,13 @@ from common import REPO
 sys.path.insert(0, str(REPO / "scripts"))
 import fit_answer_model as fit
 
-from youju.chat.extractive import MAX_FIGURE_SENTENCE, MAX_SENTENCE, _as_answer
+from youju.chat.extractive import _CAUSE, _CLAUSES, MAX_FIGURE_SENTENCE, MAX_SENTENCE, _as_answer
 from youju.chat.features import QuestionTerms
 from youju.chat.features import _type_fit as type_fit
 from youju.chat.questions import QuestionInfo, analyse, has_quantity, names, states_asked_kind, subject_cores
 from youju.evaluation.metrics import normalise_fact, normalise_for_match
 from youju.text.script import to_simplified
 
-CLAUSES = re.compile(r"(?:[^,，;；]|(?<=\d),(?=\d{3}))+[,，;；]?")
 FEATURES = ["word", "word_rest", "focus", "kind", "kind_miss", "has_best", "has_after_best", "has_before_best",
             "clauses", "length", "starts", "ends", "new_chars", "cause", "entity", "best_last", "best_first"]
 LENGTH = FEATURES.index("length")
@@ -75,7 +72,7 @@ def rows_of(clauses: list[str], info: QuestionInfo, wins: list[tuple[int, int]])
                   float(a <= best <= b), float(a <= best + 1 <= b), float(a <= best - 1 <= b), b - a + 1,
                   len(shown) / 100, float(a == 0), float(b == len(clauses) - 1),
                   sum(1 for ch in chars if ch not in terms.core) / max(len(chars), 1),
-                  float(info.asks == "reason" and any(c in shown for c in ("因为", "由于", "原因", "为了"))),
+                  float(info.asks == "reason" and bool(_CAUSE.search(shown))),
                   float(any(names(shown, c) for c in subject_cores(info.entities))),
                   float(best == b), float(best == a)]
     return out
@@ -90,7 +87,7 @@ def groups(non_figure: bool) -> list[Group]:
             continue
         info = analyse(q.text)
         rule = _as_answer(sentence, info)
-        clauses = CLAUSES.findall(sentence)
+        clauses = _CLAUSES.findall(sentence)
         if normalise_for_match(rule.rstrip("。")) == normalise_for_match(sentence.rstrip("。")) or len(clauses) < 2:
             continue  # shown whole
         if non_figure and info.asks in ("number", "date"):
@@ -108,33 +105,11 @@ def groups(non_figure: bool) -> list[Group]:
 
 
 def fit_logit(train: list[Group], l2: float):
-    """Conditional logit over each sentence's windows (linear, standardised features)."""
-    import torch
-
-    x_all = np.concatenate([g.rows for g in train])
-    mean, scale = x_all.mean(axis=0), x_all.std(axis=0)
-    scale[scale < 1e-6] = 1.0
-    used = [g for g in train if g.labels.any()]
-    x = torch.tensor(np.concatenate([(g.rows - mean) / scale for g in used]))
-    y = torch.tensor(np.concatenate([g.labels for g in used]))
-    seg = torch.repeat_interleave(torch.arange(len(used)), torch.tensor([len(g.labels) for g in used]))
-    w = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w], max_iter=500, line_search_fn="strong_wolfe")
-
-    def loss():
-        opt.zero_grad()
-        s = x @ w
-        top = torch.zeros(len(used), dtype=torch.float64).scatter_reduce(0, seg, s, "amax", include_self=False)
-        e = torch.exp(s - top[seg])
-        every = torch.zeros(len(used), dtype=torch.float64).index_add_(0, seg, e)
-        pos = torch.zeros(len(used), dtype=torch.float64).index_add_(0, seg, e * y)
-        value = -(torch.log(pos) - torch.log(every)).mean() + l2 * (w * w).sum()
-        value.backward()
-        return value
-
-    opt.step(loss)
-    weights = w.detach().numpy()
-    return lambda rows: ((rows - mean) / scale) @ weights
+    """The fit script's conditional logit (linear) over each sentence's windows, on features
+    standardised over `train`."""
+    mean, scale = fit.standardise(np.concatenate([g.rows for g in train]))
+    return fit.fit_selector([fit.Example(g.q, g.rows, g.labels, np.zeros(0)) for g in train], l2, mean, scale,
+                            names=FEATURES).score
 
 
 def outcome(gs: list[Group], scores: list[np.ndarray]) -> tuple[float, float]:
@@ -149,7 +124,7 @@ def main() -> None:
     gs = groups(args.non_figure)
     fit_g = [g for g in gs if g.q.split == "fit"]
     report = [g for g in gs if g.q.split == "report"]
-    fold = [int(hashlib.md5(f"{g.q.source}:{g.q.doc or g.q.qid}".encode()).hexdigest(), 16) % 5 for g in fit_g]
+    fold = fit.folds(fit_g)  # by article, as the fit script's (it reads only each group's question)
     best, key = (0.01, 0.0), (-1.0, 0.0)
     for l2 in (1e-2, 3e-2, 1e-1):
         raw: list[np.ndarray] = [np.zeros(0)] * len(fit_g)

@@ -331,9 +331,10 @@ def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_selector(examples: list[Example], l2: float, mean: np.ndarray, scale: np.ndarray, hidden: int = 0,
-                 seed: int = 0):
+                 seed: int = 0, names: list[str] | None = None):
     """Conditional logit: maximise, over questions, the log of the softmax mass on the
-    positives; with `hidden` > 0 a small tanh layer is added to the linear score."""
+    positives; with `hidden` > 0 a small tanh layer is added to the linear score. `names`: the
+    features' names (default CANDIDATE_FEATURES)."""
     import torch
 
     from youju.chat.features import CANDIDATE_FEATURES
@@ -366,7 +367,7 @@ def fit_selector(examples: list[Example], l2: float, mean: np.ndarray, scale: np
         return value
 
     opt.step(loss)
-    linear = Linear(tuple(CANDIDATE_FEATURES), mean, scale, w.detach().numpy())
+    linear = Linear(tuple(names or CANDIDATE_FEATURES), mean, scale, w.detach().numpy())
     if not hidden:
         return linear
     return Mlp(linear, w1.detach().numpy(), b1.detach().numpy(), w2.detach().numpy())
